@@ -1,0 +1,49 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db import transaction
+from django.template import loader
+
+from accounts.tasks import send_email
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="E-mail address",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    error_messages = {
+        "invalid_login": (
+            "That e-mail address and password do not match an account. Check both "
+            "and try again; passwords are case-sensitive."
+        ),
+        "inactive": "This account is inactive. Ask your school's office to restore it.",
+    }
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Sends the reset e-mail from a Celery worker, after the request commits."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(
+            loader.render_to_string(subject_template_name, context).splitlines()
+        )
+        body = loader.render_to_string(email_template_name, context)
+        html_body = (
+            loader.render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else None
+        )
+        transaction.on_commit(
+            lambda: send_email.delay(
+                subject=subject, body=body, to=[to_email], html_body=html_body
+            )
+        )

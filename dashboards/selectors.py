@@ -1,0 +1,135 @@
+"""What each person sees on their home page: what they have today."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from accounts.models import Role
+from schools.access import roles_of
+from schools.models import (
+    School,
+    Section,
+    StaffRole,
+    Student,
+    active_enrollment_q,
+    grade_label,
+)
+from schools.selectors import sections_with_counts
+
+
+@dataclass
+class SchoolSummary:
+    school: School
+    students_by_grade: list[tuple[str, int]] = field(default_factory=list)
+    student_count: int = 0
+    current_sections: int = 0
+    staff_by_role: dict[str, int] = field(default_factory=dict)
+    students_without_counselor: int = 0
+
+
+def teacher_sections(*, user, school_ids: list[int]) -> list[Section]:
+    sections = (
+        Section.objects.current()
+        .filter(section_teachers__teacher=user, course__school_id__in=school_ids)
+        .order_by("period", "course__title", "name")
+    )
+    return list(sections_with_counts(sections))
+
+
+def counselor_caseload(*, user, school_ids: list[int]) -> list[Student]:
+    return list(
+        Student.objects.filter(counselor=user, school_id__in=school_ids, is_active=True)
+        .select_related("school")
+        .order_by("last_name", "first_name")
+    )
+
+
+def school_summaries(*, school_ids: list[int]) -> list[SchoolSummary]:
+    """Counts per school in a fixed number of queries, however many schools."""
+    summaries = {
+        school.pk: SchoolSummary(school=school)
+        for school in School.objects.filter(pk__in=school_ids).order_by("name")
+    }
+    grade_rows = (
+        Student.objects.filter(school_id__in=school_ids, is_active=True)
+        .values("school_id", "grade_level")
+        .annotate(
+            n=Count("pk"),
+            without_counselor=Count("pk", filter=Q(counselor__isnull=True)),
+        )
+        .order_by("school_id", "grade_level")
+    )
+    for row in grade_rows:
+        summary = summaries[row["school_id"]]
+        summary.students_by_grade.append((grade_label(row["grade_level"]), row["n"]))
+        summary.student_count += row["n"]
+        summary.students_without_counselor += row["without_counselor"]
+    section_rows = (
+        Section.objects.current()
+        .filter(course__school_id__in=school_ids)
+        .values("course__school_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in section_rows:
+        summaries[row["course__school_id"]].current_sections = row["n"]
+    role_rows = (
+        StaffRole.objects.filter(school_id__in=school_ids, is_active=True)
+        .values("school_id", "role")
+        .annotate(n=Count("user_id", distinct=True))
+    )
+    labels = dict(Role.choices)
+    for row in role_rows:
+        summaries[row["school_id"]].staff_by_role[labels[row["role"]]] = row["n"]
+    return list(summaries.values())
+
+
+def home_for(user) -> dict:
+    """Everything the home page shows, one block per role the person holds."""
+    roles = roles_of(user)
+
+    def schools_with(role):
+        return sorted({r.school_id for r in roles if r.role == role})
+
+    context: dict = {"roles": roles}
+    teacher_schools = schools_with(Role.TEACHER)
+    if teacher_schools:
+        context["teacher_sections"] = teacher_sections(
+            user=user, school_ids=teacher_schools
+        )
+        context["teacher_student_total"] = (
+            Student.objects.filter(
+                active_enrollment_q("enrollments__"),
+                enrollments__section__in=Section.objects.current().filter(
+                    section_teachers__teacher=user
+                ),
+            )
+            .distinct()
+            .count()
+        )
+    counselor_schools = schools_with(Role.COUNSELOR)
+    if counselor_schools:
+        context["caseload"] = counselor_caseload(
+            user=user, school_ids=counselor_schools
+        )
+    principal_schools = schools_with(Role.PRINCIPAL)
+    if principal_schools:
+        context["principal_schools"] = school_summaries(school_ids=principal_schools)
+    if any(r.role == Role.INTERVENTIONIST for r in roles):
+        context["interventionist_schools"] = [
+            r.school for r in roles if r.role == Role.INTERVENTIONIST
+        ]
+    district_ids = sorted(
+        {r.district_id for r in roles if r.role == Role.DISTRICT_ADMIN}
+    )
+    if district_ids:
+        district_school_ids = list(
+            School.objects.filter(district_id__in=district_ids).values_list(
+                "pk", flat=True
+            )
+        )
+        context["district_schools"] = school_summaries(school_ids=district_school_ids)
+        context["district_totals"] = {
+            "students": sum(s.student_count for s in context["district_schools"]),
+            "sections": sum(s.current_sections for s in context["district_schools"]),
+        }
+    return context

@@ -1,0 +1,66 @@
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from schools.demo import DEMO_PASSWORD, DemoBuilder
+from schools.models import District
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a demo district: Stevenson High School and Boones Mill Elementary, "
+        "with staff, students, classes and guardians. Deterministic for a seed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--students",
+            type=int,
+            default=4000,
+            help="Students at Stevenson High School (default 4000).",
+        )
+        parser.add_argument(
+            "--district-students",
+            type=int,
+            default=None,
+            help="Add schools until the district has this many students "
+            "(e.g. 50000 for benchmarks).",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already has a district.",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Empty the whole database first (all data is lost).",
+        )
+
+    def handle(
+        self, *args, students, district_students, seed, if_empty, reset, **options
+    ):
+        if students < 8:
+            raise CommandError("--students must be at least 8 (two per grade).")
+        if reset:
+            call_command("flush", interactive=False, verbosity=0)
+        elif District.objects.exists():
+            if if_empty:
+                return
+            raise CommandError(
+                "The database already has data. Use --reset to replace it with the "
+                "demo district (everything in it is deleted)."
+            )
+        started = time.monotonic()
+        builder = DemoBuilder(seed=seed)
+        district = builder.build(
+            high_school_students=students, district_students=district_students
+        )
+        total = sum(school.students.count() for school in district.schools.all())
+        self.stdout.write(
+            f"Demo district ready: {district.schools.count()} schools, {total:,} "
+            f"students in {time.monotonic() - started:.1f} s. "
+            f"Demo password: {DEMO_PASSWORD}"
+        )
