@@ -8,6 +8,11 @@ from schools.models import District
 
 
 class Command(BaseCommand):
+    """Builds the demo in layers, each app adding its own part on top of the roster.
+
+    It lives in `dashboards`, the top app, because it calls every app's demo code.
+    """
+
     help = (
         "Load a demo district: Stevenson High School and Boones Mill Elementary, "
         "with staff, students, classes and guardians. Deterministic for a seed."

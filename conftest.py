@@ -1,0 +1,149 @@
+"""The fixed cast every permission test uses.
+
+One district with two schools, each with a principal, a teacher who teaches one
+section and a counselor; a district admin; and a second district whose admin sees
+nothing of the first. `anonymous` is a client that is not logged in.
+"""
+
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from plc.celery import app as celery_app
+
+from accounts.models import Role
+from schools.tests.factories import (
+    DistrictFactory,
+    EnrollmentFactory,
+    SchoolFactory,
+    SectionFactory,
+    StudentFactory,
+    staff,
+    teach,
+)
+
+# Test tasks go to a queue of their own, so a worker of `make run` cannot take them.
+TEST_QUEUE = f"plc-test-{uuid.uuid4().hex[:12]}"
+celery_app.conf.task_default_queue = TEST_QUEUE
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker, in a thread, consuming the test queue on real Redis.
+
+    Tests that use it see committed data only, hence `transactional_db`.
+    """
+    with start_worker(
+        celery_app,
+        pool="solo",
+        queues=[TEST_QUEUE],
+        loglevel="WARNING",
+        perform_ping_check=False,  # there is no result backend
+        shutdown_timeout=10,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def cast(db):
+    district = DistrictFactory(name="Lakeside")
+    school = SchoolFactory(district=district, name="Stevenson High School")
+    other_school = SchoolFactory(district=district, name="Riverbend High School")
+    far_district = DistrictFactory(name="Far Away")
+
+    principal = staff(
+        Role.PRINCIPAL, school=school, email="principal@stevenson.example"
+    )
+    teacher = staff(
+        Role.TEACHER,
+        school=school,
+        email="teacher@stevenson.example",
+        last_name="Rivera",
+    )
+    counselor = staff(
+        Role.COUNSELOR, school=school, email="counselor@stevenson.example"
+    )
+    interventionist = staff(
+        Role.INTERVENTIONIST, school=school, email="interventionist@stevenson.example"
+    )
+    other_principal = staff(
+        Role.PRINCIPAL, school=other_school, email="principal@riverbend.example"
+    )
+    other_teacher = staff(
+        Role.TEACHER, school=other_school, email="teacher@riverbend.example"
+    )
+    district_admin = staff(
+        Role.DISTRICT_ADMIN, district=district, email="admin@lakeside.example"
+    )
+    far_admin = staff(
+        Role.DISTRICT_ADMIN, district=far_district, email="admin@faraway.example"
+    )
+
+    section = SectionFactory(course__school=school, name="Algebra 1 — Period 1")
+    teach(teacher, section)
+    other_section = SectionFactory(course__school=school, name="Biology — Period 2")
+    taught_students = [
+        EnrollmentFactory(
+            section=section, student=StudentFactory(school=school, counselor=counselor)
+        ).student
+        for _ in range(3)
+    ]
+    untaught_student = EnrollmentFactory(
+        section=other_section, student=StudentFactory(school=school)
+    ).student
+    foreign_section = SectionFactory(course__school=other_school)
+    teach(other_teacher, foreign_section)
+    foreign_student = EnrollmentFactory(
+        section=foreign_section, student=StudentFactory(school=other_school)
+    ).student
+
+    return SimpleNamespace(
+        district=district,
+        school=school,
+        other_school=other_school,
+        far_district=far_district,
+        principal=principal,
+        teacher=teacher,
+        counselor=counselor,
+        interventionist=interventionist,
+        other_principal=other_principal,
+        other_teacher=other_teacher,
+        district_admin=district_admin,
+        far_admin=far_admin,
+        section=section,
+        other_section=other_section,
+        foreign_section=foreign_section,
+        taught_students=taught_students,
+        untaught_student=untaught_student,
+        foreign_student=foreign_student,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs the test client in as that user and returns the client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2 is deliberately slow; tests hash many passwords and need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # Production serves hashed files from `collectstatic`; tests read the sources.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
