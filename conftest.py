@@ -11,9 +11,8 @@ from types import SimpleNamespace
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from plc.celery import app as celery_app
-
 from accounts.models import Role
+from plc.celery import app as celery_app
 from schools.tests.factories import (
     DistrictFactory,
     EnrollmentFactory,
