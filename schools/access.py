@@ -6,6 +6,7 @@ function returns a queryset scoped to what the user's roles allow, and the
 is indistinguishable from a missing one.
 """
 
+from collections.abc import Callable
 from functools import reduce
 from operator import or_
 
@@ -14,6 +15,30 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
 from schools.models import Enrollment, School, Section, StaffRole, Student
+
+# Apps above `schools` (teams, interventions) widen access through these hooks,
+# registered in their AppConfig.ready(), so the roster never imports them. A rule
+# takes the user and their active roles and returns a Q over the model, or None.
+Rule = Callable[..., Q | None]
+_student_rules: list[Rule] = []
+_section_rules: list[Rule] = []
+
+
+def register_student_rule(rule: Rule) -> None:
+    if rule not in _student_rules:
+        _student_rules.append(rule)
+
+
+def register_section_rule(rule: Rule) -> None:
+    if rule not in _section_rules:
+        _section_rules.append(rule)
+
+
+def _extra(rules: list[Rule], user) -> list[Q]:
+    roles = roles_of(user)
+    if not roles:
+        return []
+    return [q for rule in rules if (q := rule(user, roles)) is not None]
 
 
 def roles_of(user) -> list[StaffRole]:
@@ -78,6 +103,7 @@ def sections_for(user) -> QuerySet[Section]:
                 ).values("pk")
             )
         )
+    conditions += _extra(_section_rules, user)
     condition = _any(conditions)
     if condition is None:
         return Section.objects.none()
@@ -109,6 +135,7 @@ def students_for(user) -> QuerySet[Student]:
             .values("student_id")
         )
         conditions.append(Q(pk__in=taught))
+    conditions += _extra(_student_rules, user)
     condition = _any(conditions)
     if condition is None:
         return Student.objects.none()

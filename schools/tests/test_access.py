@@ -125,3 +125,19 @@ def test_teacher_of_two_schools_sees_both_rosters(cast):
     ).student
     assert newcomer.pk in ids(students_for(cast.teacher))
     assert cast.foreign_student.pk not in ids(students_for(cast.teacher))
+
+
+def test_a_higher_app_can_widen_access_through_a_registered_rule(cast):
+    from django.db.models import Q
+
+    from schools import access
+
+    def sees_untaught(user, roles):
+        return Q(pk=cast.untaught_student.pk) if user == cast.teacher else None
+
+    access.register_student_rule(sees_untaught)
+    try:
+        assert cast.untaught_student.pk in ids(students_for(cast.teacher))
+        assert cast.untaught_student.pk not in ids(students_for(cast.counselor))
+    finally:
+        access._student_rules.remove(sees_untaught)
