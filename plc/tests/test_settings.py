@@ -116,9 +116,9 @@ def test_production_settings_are_strict():
         [
             sys.executable,
             "-c",
-            "import django, os; django.setup(); from django.conf import settings as s;"
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
-            " s.SECURE_HSTS_SECONDS > 0, s.DEBUG)",
+            "import django; django.setup(); from django.conf import settings as s;"
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+            " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0, s.DEBUG)",
         ],
         cwd=ROOT,
         env={
