@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from schools.demo_names import FIRST_NAMES, LAST_NAMES, STAFF_TITLES
+from schools.demo_names import FIRST_NAMES, LAST_NAMES
 from schools.models import (
     Course,
     District,
@@ -271,7 +271,6 @@ class DemoBuilder:
                     email=self.staff_email(first, last, slug),
                     first_name=first,
                     last_name=last,
-                    title=self.rng.choice(STAFF_TITLES),
                     password=self.password_hash,
                 )
             )
@@ -299,7 +298,6 @@ class DemoBuilder:
                 email="admin@lakeside.example",
                 first_name=admin_first,
                 last_name=admin_last,
-                title="Dr.",
                 password=self.password_hash,
                 is_staff=True,
                 is_superuser=True,

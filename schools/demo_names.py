@@ -300,5 +300,3 @@ LAST_NAMES = [
     "Young",
     "Zhang",
 ]
-
-STAFF_TITLES = ("Ms.", "Mr.", "Mx.", "Dr.", "Mrs.")
