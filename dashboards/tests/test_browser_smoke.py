@@ -80,7 +80,8 @@ def test_student_search_filters_as_you_type(page, live_server, demo):
     assert_accessible(page)
     page.get_by_label("Name or student ID").fill("100003")
     page.wait_for_function(
-        "document.querySelector('#student-results p').textContent.startsWith('1 student')"
+        "document.querySelector('#student-results p')"
+        ".textContent.startsWith('1 student')"
     )
     assert page.locator("#student-results tbody tr").count() == 1
     screenshot(page, "student-search")
