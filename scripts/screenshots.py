@@ -1,0 +1,51 @@
+"""Take the README's screenshots from a running `make run` (default port 8000).
+
+.venv/bin/python scripts/screenshots.py [BASE_URL]
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PASSWORD = "plc-demo-2026"  # noqa: S105 - the printed demo password
+
+SHOTS = [
+    ("principal@stevenson.example", "/", "principal-home"),
+    ("teacher@stevenson.example", "/", "teacher-home"),
+    ("counselor@stevenson.example", "/roster/students/", "counselor-students"),
+]
+
+
+def main(base_url: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+            ],
+        )
+        for email, path, name in SHOTS:
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            page.goto(f"{base_url}/accounts/login/")
+            page.get_by_label("E-mail address").fill(email)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_load_state("networkidle")
+            page.goto(f"{base_url}{path}")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(OUT / f"{name}.png"))
+            print(OUT / f"{name}.png")
+            context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")
