@@ -395,6 +395,10 @@ def test(pytest_args: list[str]) -> int:
     env = service_env()
     ensure_chromium()
     env.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use")
+    # A test database per checkout: two clones tested at once never drop each
+    # other's database.
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+    env.setdefault("DATABASE_TEST_NAME", f"test_plc_{digest}")
     say("ruff check")
     if subprocess.run([str(VENV_BIN / "ruff"), "check", "."], cwd=ROOT).returncode:
         return 1
