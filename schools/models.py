@@ -49,6 +49,16 @@ def unique_sourced_id(model_name: str) -> models.UniqueConstraint:
     )
 
 
+def unique_sourced_id_in_school(model_name: str) -> models.UniqueConstraint:
+    # A OneRoster session or course may belong to the district and be used by
+    # many schools; each school keeps its own row under the same sourcedId.
+    return models.UniqueConstraint(
+        fields=["school", "sourced_id"],
+        condition=~Q(sourced_id=""),
+        name=f"{model_name}_sourced_id_unique_in_school",
+    )
+
+
 class District(models.Model):
     name = models.CharField(max_length=200)
     sourced_id = sourced_id_field()
@@ -183,7 +193,7 @@ class Term(models.Model):
     class Meta:
         ordering = ["school", "start_date", "name"]
         constraints = [
-            unique_sourced_id("term"),
+            unique_sourced_id_in_school("term"),
             models.CheckConstraint(
                 condition=Q(start_date__lte=models.F("end_date")),
                 name="term_dates_ordered",
@@ -214,7 +224,7 @@ class Course(models.Model):
     class Meta:
         ordering = ["school", "title"]
         constraints = [
-            unique_sourced_id("course"),
+            unique_sourced_id_in_school("course"),
             models.UniqueConstraint(
                 fields=["school", "code"], name="course_code_unique_in_school"
             ),
@@ -268,12 +278,14 @@ class SectionTeacher(models.Model):
         related_name="section_assignments",
     )
     is_primary = models.BooleanField(default=True)
+    sourced_id = sourced_id_field()
 
     class Meta:
         constraints = [
+            unique_sourced_id("section_teacher"),
             models.UniqueConstraint(
                 fields=["section", "teacher"], name="section_teacher_unique"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -420,3 +432,82 @@ class Guardian(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.get_relationship_display()})"
+
+
+class ImportRun(models.Model):
+    """One roster import: the uploaded file, who sent it, its progress and result.
+
+    The file itself is kept in the database so that a worker on any host can read
+    it, and so that the history can say exactly what was imported.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        SUCCEEDED = "succeeded", "Imported"
+        REFUSED = "refused", "Refused"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Browser upload"
+        COMMAND = "command", "Command line"
+
+    district = models.ForeignKey(
+        District,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    school = models.ForeignKey(
+        School,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+        help_text="Set when a principal imported for their school only.",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    source = models.CharField(max_length=10, choices=Source, default=Source.UPLOAD)
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    upload = models.BinaryField(default=b"", editable=False)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=200, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["district", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="import_run_progress_percent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("schools:import_run", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {
+            self.Status.SUCCEEDED,
+            self.Status.REFUSED,
+            self.Status.FAILED,
+        }

@@ -1,0 +1,278 @@
+"""Roster imports as the app runs them: who may import what, queueing, history.
+
+The OneRoster work itself lives in `schools.oneroster`; this module wraps it in an
+ImportRun row so that a browser upload can run on a worker, report its progress,
+and be listed afterwards with who imported what and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.db import connections, transaction
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.services import audit_record
+from schools.access import roles_of
+from schools.models import ImportRun
+from schools.oneroster import Scope, SourceError, import_oneroster, open_source
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# A run still "running" after this long lost its worker; it may be taken again.
+STALE_AFTER = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """One place a person may import into, as offered on the upload form."""
+
+    key: str
+    label: str
+    scope: Scope
+
+
+def import_targets_for(user) -> list[ImportTarget]:
+    """Districts the user administers, then schools they lead."""
+    targets = []
+    for role in roles_of(user):
+        if role.role == Role.DISTRICT_ADMIN:
+            targets.append(
+                ImportTarget(
+                    f"district:{role.district_id}",
+                    f"{role.district.name} — all schools",
+                    Scope(district_id=role.district_id),
+                )
+            )
+    for role in roles_of(user):
+        if role.role == Role.PRINCIPAL:
+            targets.append(
+                ImportTarget(
+                    f"school:{role.school_id}",
+                    f"{role.school.name} only",
+                    Scope(district_id=role.district_id, school_id=role.school_id),
+                )
+            )
+    return targets
+
+
+def may_import(user) -> bool:
+    return bool(import_targets_for(user))
+
+
+def import_runs_for(user) -> QuerySet[ImportRun]:
+    """Imports the user may look at: their district's, or their school's."""
+    districts = [r.district_id for r in roles_of(user) if r.role == Role.DISTRICT_ADMIN]
+    schools = [r.school_id for r in roles_of(user) if r.role == Role.PRINCIPAL]
+    condition = Q(pk__in=[])
+    if districts:
+        condition |= Q(district_id__in=districts)
+    if schools:
+        condition |= Q(school_id__in=schools)
+    return (
+        ImportRun.objects.filter(condition)
+        .defer("upload")
+        .select_related("uploaded_by", "district", "school")
+    )
+
+
+def import_run_for(user, pk: int) -> ImportRun:
+    return get_object_or_404(import_runs_for(user), pk=pk)
+
+
+def import_run_create(
+    *, user: User, target: ImportTarget, file_name: str, data: bytes, request=None
+) -> ImportRun:
+    """Keep the upload in the database and queue its import once this commits."""
+    from schools.tasks import run_roster_import
+
+    run = ImportRun.objects.create(
+        district_id=target.scope.district_id,
+        school_id=target.scope.school_id,
+        uploaded_by=user,
+        source=ImportRun.Source.UPLOAD,
+        file_name=Path(file_name).name[:255],
+        file_size=len(data),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        upload=data,
+        stage="Waiting for a worker",
+    )
+    audit_record(
+        actor=user,
+        action="roster.import_queued",
+        obj=run,
+        summary=f"Uploaded {run.file_name} for {target.label}",
+        request=request,
+    )
+    transaction.on_commit(lambda: run_roster_import.delay(run_id=run.pk))
+    return run
+
+
+class ProgressWriter:
+    """Writes progress on a connection of its own.
+
+    The import runs in one long transaction, invisible to other sessions until it
+    commits; progress written through a second connection commits at once, so the
+    page polling it sees the bar move.
+    """
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.last = (-1, "")
+        self.connection = connections.create_connection("default")
+
+    def __call__(self, percent: int, stage: str) -> None:
+        percent = max(0, min(99, percent))
+        if (percent, stage) == self.last:
+            return
+        self.last = (percent, stage)
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+                cursor.execute(
+                    "UPDATE schools_importrun SET progress = %s, stage = %s "
+                    "WHERE id = %s AND status = %s",
+                    [percent, stage[:200], self.run_id, ImportRun.Status.RUNNING],
+                )
+        except Exception:  # progress is a courtesy; the import must go on
+            logger.warning("Could not record import progress", exc_info=True)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def import_run_execute(*, run_id: int) -> ImportRun | None:
+    """Run a queued import; a run already taken by another worker is left alone."""
+    now = timezone.now()
+    claimed = (
+        ImportRun.objects.filter(pk=run_id)
+        .filter(
+            Q(status=ImportRun.Status.QUEUED)
+            | Q(status=ImportRun.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+        )
+        .update(
+            status=ImportRun.Status.RUNNING,
+            started_at=now,
+            progress=1,
+            stage="Opening the files",
+        )
+    )
+    if not claimed:
+        return None
+    run = ImportRun.objects.get(pk=run_id)
+    progress = ProgressWriter(run.pk)
+    try:
+        try:
+            source = open_source(bytes(run.upload))
+        except SourceError as error:
+            _finish(run, _refusal(run.file_name, str(error)))
+            return run
+        scope = Scope(district_id=run.district_id, school_id=run.school_id)
+        try:
+            report = import_oneroster(source, scope=scope, progress=progress)
+        finally:
+            source.close()
+        _finish(run, report.as_dict())
+    except Exception:
+        logger.exception("Roster import %s failed", run_id)
+        ImportRun.objects.filter(pk=run_id).update(
+            status=ImportRun.Status.FAILED,
+            stage="The import stopped on an unexpected error; nothing was saved.",
+            finished_at=timezone.now(),
+        )
+        raise
+    finally:
+        progress.close()
+    return run
+
+
+def import_run_from_path(*, path: str | Path, scope: Scope | None = None) -> ImportRun:
+    """Import from the command line, and record it in the history too."""
+    source = open_source(path)
+    run = ImportRun.objects.create(
+        district_id=scope.district_id if scope else None,
+        source=ImportRun.Source.COMMAND,
+        file_name=Path(path).name[:255],
+        file_size=source.total_size(),
+        status=ImportRun.Status.RUNNING,
+        started_at=timezone.now(),
+    )
+    try:
+        report = import_oneroster(source, scope=scope)
+    finally:
+        source.close()
+    if scope is None and len(report.district_ids) == 1:
+        run.district_id = next(iter(report.district_ids))
+    _finish(run, report.as_dict())
+    return run
+
+
+def _refusal(file_name: str, message: str) -> dict:
+    return {
+        "ok": False,
+        "refused": True,
+        "version": "",
+        "files": {},
+        "counts": {},
+        "error_count": 1,
+        "errors": [
+            {"file": file_name, "line": None, "column": None, "message": message}
+        ],
+        "warning_count": 0,
+        "warnings": [],
+    }
+
+
+def _finish(run: ImportRun, report: dict) -> None:
+    run.report = report
+    run.status = (
+        ImportRun.Status.SUCCEEDED if report["ok"] else ImportRun.Status.REFUSED
+    )
+    run.progress = 100
+    run.stage = (
+        "Imported" if report["ok"] else "Refused: nothing was saved; see the problems"
+    )
+    run.error_count = report["error_count"]
+    run.warning_count = report["warning_count"]
+    run.finished_at = timezone.now()
+    run.save(
+        update_fields=[
+            "district",
+            "report",
+            "status",
+            "progress",
+            "stage",
+            "error_count",
+            "warning_count",
+            "finished_at",
+        ]
+    )
+    audit_record(
+        actor=run.uploaded_by,
+        action="roster.imported" if report["ok"] else "roster.import_refused",
+        obj=run,
+        summary=import_summary(report),
+    )
+
+
+def import_summary(report: dict) -> str:
+    """One line for the history and the audit log."""
+    if not report.get("ok"):
+        return f"Refused with {report.get('error_count', 0)} problems; nothing saved"
+    counts = report.get("counts", {})
+    parts = []
+    for entity in ("students", "staff", "sections", "enrollments"):
+        c = counts.get(entity)
+        if c:
+            parts.append(
+                f"{entity}: +{c['created']} ~{c['updated']} −{c['deactivated']}"
+            )
+    return "; ".join(parts) or "Nothing changed"
