@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),
     path("roster/", include("schools.urls")),
+    path("teams/", include("teams.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
