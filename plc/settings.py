@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "schools",
     "teams",
+    "assessments",
     "dashboards",
     "django.contrib.admin",
     "django.contrib.auth",
