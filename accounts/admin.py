@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from accounts.models import AuditEvent, User
+from accounts.services import audit_record, send_password_set_email
 
 
 class UserCreationByEmailForm(UserCreationForm):
@@ -25,6 +26,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("email", "first_name", "last_name", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "is_superuser", "staff_roles__role")
     search_fields = ("email", "first_name", "last_name", "sourced_id")
+    actions = ["send_password_set_emails"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Name", {"fields": ("title", "first_name", "last_name")}),
@@ -57,6 +59,29 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    @admin.action(description="Send a password-set e-mail")
+    def send_password_set_emails(self, request, queryset):
+        active = queryset.filter(is_active=True)
+        for user in active:
+            send_password_set_email(
+                user=user, domain=request.get_host(), use_https=request.is_secure()
+            )
+            audit_record(
+                actor=request.user,
+                action="user.password_set_sent",
+                obj=user,
+                summary=f"Sent a password-set e-mail to {user.email}",
+                request=request,
+            )
+        sent = active.count()
+        skipped = queryset.count() - sent
+        self.message_user(
+            request,
+            f"Password-set e-mail queued for {sent} account{'s' if sent != 1 else ''}."
+            + (f" {skipped} inactive account(s) skipped." if skipped else ""),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(AuditEvent)

@@ -26,3 +26,34 @@ def audit_record(
         summary=summary[:255],
         ip_address=client_ip(request),
     )
+
+
+def send_password_set_email(*, user: User, domain: str, use_https: bool = True) -> None:
+    """E-mail a link to choose a first password, once the transaction commits.
+
+    Imported staff have no usable password, and Django's password-reset form
+    skips such accounts on purpose, so the link is built here instead.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.db import transaction
+    from django.template import loader
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from accounts.tasks import send_email
+
+    context = {
+        "user": user,
+        "domain": domain,
+        "protocol": "https" if use_https else "http",
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    subject = "".join(
+        loader.render_to_string(
+            "accounts/email/password_set_subject.txt", context
+        ).splitlines()
+    )
+    body = loader.render_to_string("accounts/email/password_set.txt", context)
+    to = [user.email]
+    transaction.on_commit(lambda: send_email.delay(subject=subject, body=body, to=to))

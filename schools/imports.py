@@ -240,6 +240,7 @@ def _finish(run: ImportRun, report: dict) -> None:
     run.stage = (
         "Imported" if report["ok"] else "Refused: nothing was saved; see the problems"
     )
+    run.summary = import_summary(report)[:255]
     run.error_count = report["error_count"]
     run.warning_count = report["warning_count"]
     run.finished_at = timezone.now()
@@ -247,6 +248,7 @@ def _finish(run: ImportRun, report: dict) -> None:
         update_fields=[
             "district",
             "report",
+            "summary",
             "status",
             "progress",
             "stage",
@@ -259,20 +261,41 @@ def _finish(run: ImportRun, report: dict) -> None:
         actor=run.uploaded_by,
         action="roster.imported" if report["ok"] else "roster.import_refused",
         obj=run,
-        summary=import_summary(report),
+        summary=run.summary,
     )
+
+
+SUMMARY_ENTITIES = (
+    ("students", "student"),
+    ("staff", "staff account"),
+    ("sections", "class"),
+    ("enrollments", "enrollment"),
+)
 
 
 def import_summary(report: dict) -> str:
     """One line for the history and the audit log."""
     if not report.get("ok"):
-        return f"Refused with {report.get('error_count', 0)} problems; nothing saved"
+        problems = report.get("error_count", 0)
+        return (
+            f"Refused: {problems} problem{'s' if problems != 1 else ''}; nothing saved"
+        )
     counts = report.get("counts", {})
     parts = []
-    for entity in ("students", "staff", "sections", "enrollments"):
+    for entity, noun in SUMMARY_ENTITIES:
         c = counts.get(entity)
-        if c:
-            parts.append(
-                f"{entity}: +{c['created']} ~{c['updated']} −{c['deactivated']}"
+        if not c:
+            continue
+        changes = [
+            f"{c[key]} {word}"
+            for key, word in (
+                ("created", "new"),
+                ("updated", "updated"),
+                ("deactivated", "ended" if entity == "enrollments" else "deactivated"),
             )
-    return "; ".join(parts) or "Nothing changed"
+            if c[key]
+        ]
+        if changes:
+            plural = "es" if noun == "class" else "s"
+            parts.append(f"{noun}{plural}: " + ", ".join(changes))
+    return "; ".join(parts).capitalize() if parts else "Nothing changed"

@@ -483,6 +483,7 @@ class ImportRun(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=200, blank=True)
     report = models.JSONField(default=dict, blank=True)
+    summary = models.CharField(max_length=255, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     warning_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

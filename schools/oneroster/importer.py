@@ -297,6 +297,9 @@ class Importer:
         self.db_schools: dict[str, tuple[int, int, str]] = {}
         self.db_sections: dict[str, int] = {}  # sourcedId -> school id
         self.district_ids: dict[str, int] = {}
+        # Districts already reported as outside the import's reach; their schools
+        # are not reported again, one by one.
+        self.refused_districts: set[str] = set()
         self.school_ids: dict[str, int] = {}
 
     # -- orchestration -------------------------------------------------------
@@ -328,6 +331,7 @@ class Importer:
             self._write_enrollments()
             self.progress(96, "Ending what is no longer in the roster")
             self._deactivate_people()
+            self._drop_staging_tables()
         self._final_warnings()
         self.report.district_ids = set(self.district_ids.values())
 
@@ -615,6 +619,10 @@ class Importer:
         if not self.scope:
             return
         district = self.scope_district
+        if (district.sourced_id and district.sourced_id != sid) or (
+            not district.sourced_id and sid in self.db_districts
+        ):
+            self.refused_districts.add(sid)
         if district.sourced_id and district.sourced_id != sid:
             self.report.error(
                 "orgs.csv",
@@ -652,6 +660,8 @@ class Importer:
         district_sid = self._district_of_org(school_sid)
         if district_sid is None:
             return False
+        if district_sid in self.refused_districts:
+            return True
         if district_sid in self.db_districts:
             return self.db_districts[district_sid] == self.scope.district_id
         return not self.scope_district.sourced_id
@@ -1180,7 +1190,16 @@ class Importer:
 
     # -- enrollments -----------------------------------------------------------
 
+    def _drop_staging_tables(self) -> None:
+        self.cursor.execute(
+            "DROP TABLE IF EXISTS or_enrollment, or_person, or_role, or_link, "
+            "or_enrollment_ids"
+        )
+
     def _create_staging_tables(self) -> None:
+        # ON COMMIT DROP does not fire when the import runs inside an outer
+        # transaction (a savepoint), so leftovers of an earlier run go first.
+        self._drop_staging_tables()
         self.cursor.execute(
             """
             CREATE TEMPORARY TABLE or_enrollment (
@@ -1828,7 +1847,13 @@ class Importer:
                 else:
                     counts.updated += 1
             counts.unchanged += len(wanted) - len(results)
-        # Roles the file no longer gives these people end, within reach.
+        # Roles the file no longer gives these people end, within reach: for an
+        # unscoped import, within the districts the file speaks of.
+        if self.scope is None:
+            role_scope = "r.district_id = ANY(%s)"
+            role_params = [list(self._scope_district_ids() | {w[2] for w in wanted})]
+        else:
+            role_scope, role_params = self._role_scope_sql(), self._role_scope_params()
         if user_ids:
             self.cursor.execute(
                 "CREATE TEMPORARY TABLE or_role (user_id bigint, role text, "
@@ -1844,17 +1869,19 @@ class Importer:
             self.cursor.execute(
                 f"""
                 UPDATE schools_staffrole r SET is_active = false
-                WHERE r.is_active AND r.user_id = ANY(%s) AND {self._role_scope_sql()}
+                WHERE r.is_active AND r.user_id = ANY(%s) AND {role_scope}
                   AND NOT EXISTS (
                     SELECT 1 FROM or_role w WHERE w.user_id = r.user_id
                       AND w.role = r.role AND w.district_id = r.district_id
                       AND w.school_id IS NOT DISTINCT FROM r.school_id)
                 """,
-                [list(user_ids.values()), *self._role_scope_params()],
+                [list(user_ids.values()), *role_params],
             )
             counts.deactivated += self.cursor.rowcount
 
-    def _role_scope_sql(self) -> str:
+    def _role_scope_sql(self, *, bulk: bool = True) -> str:
+        if self.scope is None and not bulk:
+            return "TRUE"
         if self.scope is None:
             return (
                 "(r.school_id = ANY(%s) "
@@ -1864,7 +1891,9 @@ class Importer:
             return "r.school_id = %s"
         return "r.district_id = %s"
 
-    def _role_scope_params(self) -> list:
+    def _role_scope_params(self, *, bulk: bool = True) -> list:
+        if self.scope is None and not bulk:
+            return []
         if self.scope is None:
             return [list(self._scope_school_ids()), list(self._scope_district_ids())]
         if self.scope.for_school:
@@ -1881,6 +1910,12 @@ class Importer:
             for sid in [self._district_of_org(sid)]
             if sid in self.district_ids
         }
+
+    def _school_limit(self, *, bulk: bool) -> list[int] | None:
+        """Schools a deactivation may reach; None when a delta names its records."""
+        if self.scope is None and not bulk:
+            return None
+        return list(self._scope_school_ids())
 
     def _scope_school_ids(self) -> set[int]:
         """The schools whose imported records a bulk file speaks for in full."""
@@ -1993,15 +2028,16 @@ class Importer:
         )
         counts.created += self.cursor.rowcount
         counts.unchanged += len(links) - len(dangling) - self.cursor.rowcount
+        # A guardian row lists all of that guardian's students, so links it no
+        # longer lists end; a student's own list only ever adds links, since
+        # many systems leave it empty.
         self.cursor.execute(
             """
             DELETE FROM schools_guardian_students gs
             USING schools_guardian g, schools_student s
             WHERE gs.guardian_id = g.id AND gs.student_id = s.id
-              AND (EXISTS (SELECT 1 FROM or_person p WHERE p.sourced_id = g.sourced_id
-                           AND p.kind = 'guardian')
-                   OR EXISTS (SELECT 1 FROM or_person p
-                              WHERE p.sourced_id = s.sourced_id AND p.kind = 'student'))
+              AND EXISTS (SELECT 1 FROM or_person p WHERE p.sourced_id = g.sourced_id
+                          AND p.kind = 'guardian' AND NOT p.deleted)
               AND NOT EXISTS (SELECT 1 FROM or_link l
                               WHERE l.guardian_sid = g.sourced_id
                                 AND l.student_sid = s.sourced_id)
@@ -2175,11 +2211,11 @@ class Importer:
                 "EXISTS (SELECT 1 FROM or_enrollment_ids o "
                 "WHERE o.sourced_id = t.sourced_id AND o.deleted)"
             )
-        schools = list(self._scope_school_ids()) if bulk else None
+        schools = self._school_limit(bulk=bulk)
         in_scope = (
             "AND t.section_id IN (SELECT s.id FROM schools_section s JOIN "
             "schools_course c ON c.id = s.course_id WHERE c.school_id = ANY(%s))"
-            if bulk
+            if schools is not None
             else ""
         )
         cursor.execute(
@@ -2190,13 +2226,13 @@ class Importer:
               AND {gone} {in_scope}
             """,
             [self.yesterday, self.yesterday, self.yesterday, self.today]
-            + ([schools] if bulk else []),
+            + ([schools] if schools is not None else []),
         )
         self.report.counts["enrollments"].deactivated += cursor.rowcount
         cursor.execute(
             f"DELETE FROM schools_sectionteacher t WHERE t.sourced_id <> '' "
             f"AND {gone} {in_scope}",
-            [schools] if bulk else [],
+            [schools] if schools is not None else [],
         )
         self.report.counts["teacher_assignments"].deactivated += cursor.rowcount
 
@@ -2215,15 +2251,15 @@ class Importer:
                 "EXISTS (SELECT 1 FROM or_person p "
                 "WHERE p.sourced_id = t.sourced_id AND p.deleted)"
             )
-        schools = list(self._scope_school_ids())
+        schools = self._school_limit(bulk=bulk)
         cursor.execute(
             f"""
             UPDATE schools_student t SET is_active = false
             WHERE t.is_active AND t.sourced_id <> '' AND {gone}
-              AND t.school_id = ANY(%s)
+              AND (%s::bigint[] IS NULL OR t.school_id = ANY(%s::bigint[]))
             RETURNING t.id
             """,
-            [schools],
+            [schools, schools],
         )
         student_ids = [pk for (pk,) in cursor.fetchall()]
         self.report.counts["students"].deactivated += len(student_ids)
@@ -2251,10 +2287,10 @@ class Importer:
             UPDATE schools_staffrole r SET is_active = false
             FROM accounts_user t
             WHERE r.user_id = t.id AND r.is_active AND t.sourced_id <> '' AND {gone}
-              AND {self._role_scope_sql()}
+              AND {self._role_scope_sql(bulk=bulk)}
             RETURNING r.user_id
             """,
-            self._role_scope_params(),
+            self._role_scope_params(bulk=bulk),
         )
         user_ids = sorted({pk for (pk,) in cursor.fetchall()})
         self.report.counts["staff_roles"].deactivated += cursor.rowcount
@@ -2267,8 +2303,9 @@ class Importer:
             cursor.execute(
                 "DELETE FROM schools_sectionteacher st USING schools_section s, "
                 "schools_course c WHERE st.section_id = s.id AND s.course_id = c.id "
-                "AND st.teacher_id = ANY(%s) AND c.school_id = ANY(%s)",
-                [user_ids, schools],
+                "AND st.teacher_id = ANY(%s) "
+                "AND (%s::bigint[] IS NULL OR c.school_id = ANY(%s::bigint[]))",
+                [user_ids, schools, schools],
             )
             self.report.counts["teacher_assignments"].deactivated += cursor.rowcount
             cursor.execute(
@@ -2292,6 +2329,8 @@ class Importer:
                 "AND s.school_id <> %s)"
             )
             params = [self.scope.school_id, self.scope.school_id]
+        elif self.scope is None and not bulk:
+            guardian_scope, params = "TRUE", []
         else:
             guardian_scope = "t.district_id = ANY(%s)"
             params = [list(self._scope_district_ids())]
