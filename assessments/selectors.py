@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from assessments.models import StudentMastery
+from assessments.models import (
+    AssessmentItem,
+    CommonAssessment,
+    ItemScore,
+    OutcomeCut,
+    StudentMastery,
+)
+from assessments.scoring import Cell, display, level, outcome_percent
+from schools.models import Enrollment, Section, Student
+from teams.models import EssentialOutcome
 
 
 def proficiency_levels(
@@ -15,3 +27,285 @@ def proficiency_levels(
         student_id__in=student_ids, outcome_id__in=outcome_ids
     ).values_list("student_id", "outcome_id", "status")
     return {(student, outcome): status for student, outcome, status in rows}
+
+
+# Entry grid ------------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    item: AssessmentItem
+    score: ItemScore | None
+
+    @property
+    def value(self) -> str:
+        if self.score is None:
+            return ""
+        return display(self.score.points, self.score.mark)
+
+    @property
+    def version(self) -> int:
+        return self.score.version if self.score else 0
+
+
+@dataclass
+class OutcomeResult:
+    outcome: EssentialOutcome
+    percent: Decimal | None
+    level: str
+
+
+@dataclass
+class GridRow:
+    student: Student
+    cells: list[GridCell]
+    outcomes: list[OutcomeResult] = field(default_factory=list)
+    earned: Decimal = Decimal(0)
+    possible: Decimal = Decimal(0)
+    entered: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.entered == len(self.cells)
+
+
+@dataclass
+class Grid:
+    assessment: CommonAssessment
+    section: Section
+    items: list[AssessmentItem]
+    outcomes: list[EssentialOutcome]
+    rows: list[GridRow]
+
+    @property
+    def entered(self) -> int:
+        return sum(row.entered for row in self.rows)
+
+    @property
+    def expected(self) -> int:
+        return len(self.rows) * len(self.items)
+
+
+def assessment_items(assessment: CommonAssessment) -> list[AssessmentItem]:
+    return list(assessment.items.select_related("outcome").order_by("number"))
+
+
+def assessment_cuts(assessment: CommonAssessment) -> dict[int, OutcomeCut]:
+    return {cut.outcome_id: cut for cut in assessment.cuts.all()}
+
+
+def grid_row(
+    student: Student,
+    items: list[AssessmentItem],
+    scores: dict[int, ItemScore],
+    cuts: dict[int, OutcomeCut],
+) -> GridRow:
+    """One student's line: their cells, totals and per-outcome percentages."""
+    row = GridRow(student=student, cells=[GridCell(i, scores.get(i.pk)) for i in items])
+    by_outcome: dict[int, list[Cell]] = defaultdict(list)
+    outcomes: dict[int, EssentialOutcome] = {}
+    for cell in row.cells:
+        score = cell.score
+        entry = Cell(
+            cell.item.max_points,
+            score.points if score else None,
+            score.mark if score else "",
+        )
+        by_outcome[cell.item.outcome_id].append(entry)
+        outcomes[cell.item.outcome_id] = cell.item.outcome
+        if not entry.is_blank:
+            row.entered += 1
+        if entry.points is not None:
+            row.earned += entry.points
+            row.possible += cell.item.max_points
+    for outcome_id, cells in by_outcome.items():
+        percent = outcome_percent(cells)
+        cut = cuts.get(outcome_id)
+        row.outcomes.append(
+            OutcomeResult(
+                outcome=outcomes[outcome_id],
+                percent=percent,
+                level=level(
+                    percent,
+                    cut.mastery_cut if cut else Decimal(80),
+                    cut.exceeds_cut if cut else Decimal(95),
+                ),
+            )
+        )
+    return row
+
+
+def entry_grid(*, assessment: CommonAssessment, section: Section) -> Grid:
+    """The grid of one section: students down, items across. Four queries."""
+    from assessments.services import assessment_students
+
+    items = assessment_items(assessment)
+    cuts = assessment_cuts(assessment)
+    students = list(
+        assessment_students(assessment, sections=[section]).order_by(
+            "last_name", "first_name", "local_id"
+        )
+    )
+    scores: dict[int, dict[int, ItemScore]] = defaultdict(dict)
+    for score in ItemScore.objects.filter(
+        item__assessment=assessment, student__in=[s.pk for s in students]
+    ):
+        scores[score.student_id][score.item_id] = score
+    outcomes: dict[int, EssentialOutcome] = {}
+    for item in items:
+        outcomes.setdefault(item.outcome_id, item.outcome)
+    return Grid(
+        assessment=assessment,
+        section=section,
+        items=items,
+        outcomes=list(outcomes.values()),
+        rows=[grid_row(s, items, scores[s.pk], cuts) for s in students],
+    )
+
+
+def student_row(*, assessment: CommonAssessment, student: Student) -> GridRow:
+    items = assessment_items(assessment)
+    scores = {
+        score.item_id: score
+        for score in ItemScore.objects.filter(
+            item__assessment=assessment, student=student
+        )
+    }
+    return grid_row(student, items, scores, assessment_cuts(assessment))
+
+
+# Results of one assessment ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentOutcomeScore:
+    student_id: int
+    section_id: int
+    outcome_id: int
+    percent: Decimal | None
+    level: str
+
+
+@dataclass
+class AssessmentResults:
+    """Every current student's outcome scores on one assessment, with sections."""
+
+    assessment: CommonAssessment
+    items: list[AssessmentItem]
+    cuts: dict[int, OutcomeCut]
+    sections: dict[int, Section]
+    section_of: dict[int, int]  # student id -> section id
+    scores: list[StudentOutcomeScore]
+    item_scores: list[ItemScore]
+
+    @property
+    def outcome_ids(self) -> list[int]:
+        seen: dict[int, None] = {}
+        for item in self.items:
+            seen.setdefault(item.outcome_id, None)
+        return list(seen)
+
+
+def assessment_results(assessment: CommonAssessment) -> AssessmentResults:
+    """Fixed number of queries whatever the number of students or sections."""
+    items = assessment_items(assessment)
+    cuts = assessment_cuts(assessment)
+    sections = {
+        section.pk: section
+        for section in Section.objects.current()
+        .filter(course=assessment.course)
+        .prefetch_related("section_teachers__teacher")
+        .order_by("period", "name")
+    }
+    enrollments = (
+        Enrollment.objects.active()
+        .filter(section_id__in=sections)
+        .values_list("student_id", "section_id")
+    )
+    if assessment.is_retake:
+        enrollments = enrollments.filter(
+            student_id__in=CommonAssessment.students.through.objects.filter(
+                commonassessment_id=assessment.pk
+            ).values("student_id")
+        )
+    section_of = dict(enrollments)
+    item_scores = list(
+        ItemScore.objects.filter(
+            item__assessment=assessment, student_id__in=list(section_of)
+        )
+    )
+    by_student: dict[int, dict[int, ItemScore]] = defaultdict(dict)
+    for score in item_scores:
+        by_student[score.student_id][score.item_id] = score
+    items_of: dict[int, list[AssessmentItem]] = defaultdict(list)
+    for item in items:
+        items_of[item.outcome_id].append(item)
+    scores = []
+    for student_id, section_id in section_of.items():
+        entered = by_student.get(student_id, {})
+        for outcome_id, outcome_items in items_of.items():
+            cells = [
+                Cell(
+                    item.max_points,
+                    entered[item.pk].points if item.pk in entered else None,
+                    entered[item.pk].mark if item.pk in entered else "",
+                )
+                for item in outcome_items
+            ]
+            percent = outcome_percent(cells)
+            cut = cuts.get(outcome_id)
+            scores.append(
+                StudentOutcomeScore(
+                    student_id=student_id,
+                    section_id=section_id,
+                    outcome_id=outcome_id,
+                    percent=percent,
+                    level=level(
+                        percent,
+                        cut.mastery_cut if cut else Decimal(80),
+                        cut.exceeds_cut if cut else Decimal(95),
+                    ),
+                )
+            )
+    return AssessmentResults(
+        assessment=assessment,
+        items=items,
+        cuts=cuts,
+        sections=sections,
+        section_of=section_of,
+        scores=scores,
+        item_scores=item_scores,
+    )
+
+
+@dataclass(frozen=True)
+class Rate:
+    section_id: int | None
+    outcome_id: int
+    assessed: int
+    proficient: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.assessed:
+            return None
+        return (Decimal(self.proficient * 100) / self.assessed).quantize(Decimal("0.1"))
+
+
+def proficiency_rates(results: AssessmentResults, *, by_section: bool) -> list[Rate]:
+    counts: dict[tuple[int | None, int], list[int]] = defaultdict(lambda: [0, 0])
+    for score in results.scores:
+        if score.percent is None:
+            continue
+        key = (score.section_id if by_section else None, score.outcome_id)
+        counts[key][0] += 1
+        if score.level in ("proficient", "exceeds"):
+            counts[key][1] += 1
+    return [
+        Rate(section_id=section_id, outcome_id=outcome_id, assessed=a, proficient=p)
+        for (section_id, outcome_id), (a, p) in counts.items()
+    ]
+
+
+def section_outcome_rates(assessment: CommonAssessment) -> list[Rate]:
+    return proficiency_rates(assessment_results(assessment), by_section=True)

@@ -1,0 +1,634 @@
+"""Writes for common assessments: building, entering results, finalizing,
+re-assessing, keeping mastery up to date and core-instruction triage."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from assessments import mastery
+from assessments.models import (
+    DEFAULT_RETEACH_THRESHOLD,
+    AssessmentItem,
+    CommonAssessment,
+    ItemScore,
+    OutcomeCut,
+    ReteachItem,
+    StudentMastery,
+    TriagePolicy,
+)
+from assessments.scoring import Cell, outcome_percent, parse_entry
+from schools.models import Course, Enrollment, Section, Student
+from teams.models import EssentialOutcome, Team
+from teams.services import event_record
+
+Status = CommonAssessment.Status
+
+
+# Building -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    number: int
+    max_points: Decimal
+    outcome: EssentialOutcome
+    label: str = ""
+
+
+def _check_course(team: Team, course: Course) -> None:
+    if not team.courses.filter(pk=course.pk).exists():
+        raise ValidationError({"course": "Choose one of the team's courses."})
+
+
+def assessment_create(
+    *,
+    team: Team,
+    course: Course,
+    title: str,
+    administered_on: datetime.date,
+    actor: User,
+) -> CommonAssessment:
+    _check_course(team, course)
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Give the assessment a title."})
+    with transaction.atomic():
+        assessment = CommonAssessment.objects.create(
+            team=team,
+            course=course,
+            title=title,
+            administered_on=administered_on,
+            created_by=actor,
+        )
+        event_record(
+            team=team,
+            actor=actor,
+            action="assessment.created",
+            summary=f"Created the common assessment “{title}”.",
+        )
+    return assessment
+
+
+def assessment_update(
+    *,
+    assessment: CommonAssessment,
+    title: str,
+    administered_on: datetime.date,
+    actor: User,
+) -> CommonAssessment:
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Give the assessment a title."})
+    assessment.title = title
+    assessment.administered_on = administered_on
+    with transaction.atomic():
+        assessment.save(update_fields=["title", "administered_on"])
+        if assessment.status != Status.DRAFT:
+            # The date orders scores for mastery: moving it changes results.
+            _enqueue_recompute(assessment_students(assessment))
+    return assessment
+
+
+def items_replace(
+    *,
+    assessment: CommonAssessment,
+    items: Sequence[ItemSpec],
+    cuts: dict[int, tuple[Decimal, Decimal]] | None = None,
+    actor: User,
+) -> list[AssessmentItem]:
+    """Set the items and per-outcome cuts of a draft in one go, or not at all."""
+    if assessment.status != Status.DRAFT:
+        raise ValidationError(
+            "Items can change only while the assessment is a draft: results may "
+            "already rest on them."
+        )
+    errors: list[str] = []
+    numbers = [spec.number for spec in items]
+    if not items:
+        errors.append("Add at least one item.")
+    if len(set(numbers)) != len(numbers):
+        duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
+        errors.append(
+            "Item numbers must be unique; repeated: "
+            + ", ".join(map(str, duplicates))
+            + "."
+        )
+    for spec in items:
+        if spec.max_points <= 0:
+            errors.append(f"Item {spec.number}: the most points must be above 0.")
+        if spec.outcome.team_id != assessment.team_id or (
+            spec.outcome.course_id != assessment.course_id
+        ):
+            errors.append(
+                f"Item {spec.number}: {spec.outcome.code} is not an outcome of "
+                f"{assessment.course}."
+            )
+        elif not spec.outcome.is_active:
+            errors.append(f"Item {spec.number}: {spec.outcome.code} is retired.")
+    cuts = cuts or {}
+    for cut, exceeds in cuts.values():
+        if not 0 <= cut <= exceeds <= 100:
+            errors.append(
+                "Each mastery cut must be between 0 and its exceeds cut, and the "
+                "exceeds cut at most 100."
+            )
+            break
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        assessment.items.all().delete()
+        created = AssessmentItem.objects.bulk_create(
+            AssessmentItem(
+                assessment=assessment,
+                number=spec.number,
+                label=spec.label.strip(),
+                max_points=spec.max_points,
+                outcome=spec.outcome,
+            )
+            for spec in sorted(items, key=lambda spec: spec.number)
+        )
+        outcome_ids = {spec.outcome.pk for spec in items}
+        assessment.cuts.exclude(outcome_id__in=outcome_ids).delete()
+        existing = {cut.outcome_id: cut for cut in assessment.cuts.all()}
+        for outcome_id in outcome_ids:
+            cut = existing.get(outcome_id) or OutcomeCut(
+                assessment=assessment, outcome_id=outcome_id
+            )
+            if outcome_id in cuts:
+                cut.mastery_cut, cut.exceeds_cut = cuts[outcome_id]
+            cut.save()
+        event_record(
+            team=assessment.team,
+            actor=actor,
+            action="assessment.items",
+            summary=f"Set {len(created)} items of “{assessment.title}”.",
+        )
+    return created
+
+
+def assessment_open(*, assessment: CommonAssessment, actor: User) -> None:
+    if assessment.status != Status.DRAFT:
+        raise ValidationError("Only a draft can be opened for entry.")
+    if not assessment.items.exists():
+        raise ValidationError("Add the items before opening the assessment for entry.")
+    _set_status(assessment, Status.OPEN, actor, "Opened “{}” for entry.")
+
+
+def assessment_finalize(*, assessment: CommonAssessment, actor: User) -> None:
+    if assessment.status != Status.OPEN:
+        raise ValidationError("Only an assessment open for entry can be finalized.")
+    with transaction.atomic():
+        _set_status(assessment, Status.FINALIZED, actor, "Finalized “{}”.")
+        reteach_items_refresh(assessment=assessment)
+
+
+def assessment_reopen(
+    *, assessment: CommonAssessment, actor: User, reason: str
+) -> None:
+    if assessment.status != Status.FINALIZED:
+        raise ValidationError("Only a finalized assessment can be reopened.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the results need to change."})
+    _set_status(assessment, Status.OPEN, actor, "Reopened “{}” for entry.", reason)
+
+
+def _set_status(assessment, status, actor, summary, reason="") -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        updated = CommonAssessment.objects.filter(
+            pk=assessment.pk, status=assessment.status
+        ).update(
+            status=status,
+            opened_at=now if status == Status.OPEN else F("opened_at"),
+            finalized_at=now if status == Status.FINALIZED else None,
+        )
+        if updated != 1:
+            raise ValidationError(
+                "Someone else changed this assessment's status; reload the page."
+            )
+        assessment.refresh_from_db()
+        event_record(
+            team=assessment.team,
+            actor=actor,
+            action=f"assessment.{status}",
+            summary=summary.format(assessment.title),
+            reason=reason,
+        )
+        _enqueue_recompute(assessment_students(assessment))
+
+
+def retake_create(
+    *,
+    original: CommonAssessment,
+    administered_on: datetime.date,
+    actor: User,
+    title: str = "",
+) -> CommonAssessment:
+    """A re-assessment of the same outcomes for the students not yet proficient."""
+    if original.status == Status.DRAFT:
+        raise ValidationError("Give the assessment first; then re-assess.")
+    if administered_on <= original.administered_on:
+        raise ValidationError(
+            {"administered_on": "A retake comes after the assessment it repeats."}
+        )
+    outcome_ids = set(original.items.values_list("outcome_id", flat=True))
+    not_yet = set(
+        StudentMastery.objects.filter(
+            outcome_id__in=outcome_ids,
+            status=StudentMastery.Status.NOT_YET,
+            student__in=assessment_students(original),
+        ).values_list("student_id", flat=True)
+    )
+    if not not_yet:
+        raise ValidationError(
+            "Every student assessed is proficient on these outcomes: no retake needed."
+        )
+    with transaction.atomic():
+        retake = CommonAssessment.objects.create(
+            team=original.team,
+            course=original.course,
+            title=title.strip() or f"{original.title} — retake",
+            administered_on=administered_on,
+            retake_of=original,
+            created_by=actor,
+        )
+        retake.students.set(not_yet)
+        AssessmentItem.objects.bulk_create(
+            AssessmentItem(
+                assessment=retake,
+                number=item.number,
+                label=item.label,
+                max_points=item.max_points,
+                outcome_id=item.outcome_id,
+            )
+            for item in original.items.all()
+        )
+        OutcomeCut.objects.bulk_create(
+            OutcomeCut(
+                assessment=retake,
+                outcome_id=cut.outcome_id,
+                mastery_cut=cut.mastery_cut,
+                exceeds_cut=cut.exceeds_cut,
+            )
+            for cut in original.cuts.all()
+        )
+        event_record(
+            team=original.team,
+            actor=actor,
+            action="assessment.retake",
+            summary=f"Created a retake of “{original.title}” for {len(not_yet)} "
+            "students not yet proficient.",
+        )
+    return retake
+
+
+# Who takes it ----------------------------------------------------------------
+
+
+def assessment_students(assessment: CommonAssessment, sections=None):
+    """Students enrolled now in current sections of the course (limited to the
+    retake's students for a retake)."""
+    if sections is None:
+        sections = Section.objects.current().filter(course=assessment.course)
+    students = Student.objects.filter(
+        pk__in=Enrollment.objects.active()
+        .filter(section__in=sections)
+        .values("student_id")
+    )
+    if assessment.is_retake:
+        students = students.filter(
+            pk__in=CommonAssessment.students.through.objects.filter(
+                commonassessment_id=assessment.pk
+            ).values("student_id")
+        )
+    return students
+
+
+# Entering results ------------------------------------------------------------
+
+
+@dataclass
+class EntryOutcome:
+    score: ItemScore | None
+    saved: bool
+    error: str = ""
+    conflict: bool = False
+
+
+def score_enter(
+    *,
+    assessment: CommonAssessment,
+    item: AssessmentItem,
+    student: Student,
+    raw: str,
+    seen_version: int,
+    actor: User,
+) -> EntryOutcome:
+    """Save one cell. `seen_version` is the version the editor last saw (0 for an
+    empty cell); a newer one in the database means someone else saved first, and
+    nothing is overwritten."""
+    if assessment.status != Status.OPEN:
+        return EntryOutcome(
+            None, False, "Results can be entered only while the assessment is open."
+        )
+    try:
+        parsed = parse_entry(raw, max_points=item.max_points)
+    except ValueError as error:
+        current = ItemScore.objects.filter(item=item, student=student).first()
+        return EntryOutcome(current, False, str(error))
+    now = timezone.now()
+    with transaction.atomic():
+        if seen_version == 0:
+            try:
+                with transaction.atomic():
+                    score = ItemScore.objects.create(
+                        item=item,
+                        student=student,
+                        points=parsed.points,
+                        mark=parsed.mark,
+                        entered_by=actor,
+                        updated_at=now,
+                    )
+            except IntegrityError:
+                return _conflict(item, student)
+        else:
+            current = ItemScore.objects.filter(item=item, student=student).first()
+            if current is None:
+                return _conflict(item, student)
+            if (current.points, current.mark) == (parsed.points, parsed.mark) and (
+                current.version == seen_version
+            ):
+                return EntryOutcome(current, False)
+            updated = ItemScore.objects.filter(
+                pk=current.pk, version=seen_version
+            ).update(
+                points=parsed.points,
+                mark=parsed.mark,
+                version=F("version") + 1,
+                entered_by=actor,
+                updated_at=now,
+            )
+            if updated != 1:
+                return _conflict(item, student)
+            score = ItemScore.objects.get(pk=current.pk)
+        _enqueue_recompute([student.pk])
+    return EntryOutcome(score, True)
+
+
+def _conflict(item, student) -> EntryOutcome:
+    current = (
+        ItemScore.objects.filter(item=item, student=student)
+        .select_related("entered_by")
+        .first()
+    )
+    who = current.entered_by.display_name if current and current.entered_by else ""
+    return EntryOutcome(
+        current,
+        False,
+        "Changed by someone else"
+        + (f" ({who})" if who else "")
+        + " while you were typing; their entry is shown. Type yours again to "
+        "replace it.",
+        conflict=True,
+    )
+
+
+@dataclass(frozen=True)
+class RowEntry:
+    """One student's entries from an upload: item number → raw text."""
+
+    student: Student
+    values: dict[int, str]
+
+
+def scores_import(
+    *, assessment: CommonAssessment, rows: Iterable[RowEntry], actor: User
+) -> int:
+    """Save an uploaded sheet in one transaction: every cell, or none."""
+    if assessment.status != Status.OPEN:
+        raise ValidationError(
+            "Results can be entered only while the assessment is open."
+        )
+    items = {item.number: item for item in assessment.items.all()}
+    now = timezone.now()
+    to_save: list[ItemScore] = []
+    for row in rows:
+        for number, raw in row.values.items():
+            parsed = parse_entry(raw, max_points=items[number].max_points)
+            to_save.append(
+                ItemScore(
+                    item=items[number],
+                    student=row.student,
+                    points=parsed.points,
+                    mark=parsed.mark,
+                    entered_by=actor,
+                    updated_at=now,
+                )
+            )
+    with transaction.atomic():
+        ItemScore.objects.bulk_create(
+            to_save,
+            update_conflicts=True,
+            unique_fields=["item", "student"],
+            update_fields=["points", "mark", "entered_by", "updated_at"],
+        )
+        # An upload replaces what was there: bump versions so open grids notice.
+        ItemScore.objects.filter(
+            item__assessment=assessment,
+            student_id__in={score.student_id for score in to_save},
+            updated_at=now,
+        ).update(version=F("version") + 1)
+        event_record(
+            team=assessment.team,
+            actor=actor,
+            action="assessment.upload",
+            summary=f"Uploaded {len(to_save)} results to “{assessment.title}”.",
+        )
+        _enqueue_recompute({score.student_id for score in to_save})
+    return len(to_save)
+
+
+# Mastery ---------------------------------------------------------------------
+
+
+def _enqueue_recompute(student_ids) -> None:
+    from assessments.tasks import recompute_mastery
+
+    ids = sorted(
+        set(student_ids.values_list("pk", flat=True))
+        if hasattr(student_ids, "values_list")
+        else set(student_ids)
+    )
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        transaction.on_commit(lambda batch=batch: recompute_mastery.delay(batch))
+
+
+def outcome_scores_for(
+    student_ids: Collection[int],
+) -> dict[tuple[int, int], list[tuple[datetime.date, int, Decimal, Decimal, Decimal]]]:
+    """Each student's outcome scores, per (student, outcome), oldest first:
+    (date, assessment id, percent, mastery cut, exceeds cut). Drafts do not count.
+    Three queries whatever the number of students."""
+    scores = list(
+        ItemScore.objects.filter(
+            student_id__in=student_ids,
+            item__assessment__status__in=[Status.OPEN, Status.FINALIZED],
+        ).values_list("student_id", "item_id", "points", "mark")
+    )
+    item_ids = {item_id for _, item_id, _, _ in scores}
+    assessment_ids = set(
+        AssessmentItem.objects.filter(pk__in=item_ids).values_list(
+            "assessment_id", flat=True
+        )
+    )
+    items = list(
+        AssessmentItem.objects.filter(assessment_id__in=assessment_ids).values_list(
+            "pk",
+            "assessment_id",
+            "outcome_id",
+            "max_points",
+            "assessment__administered_on",
+        )
+    )
+    cuts = {
+        (a, o): (cut, exceeds)
+        for a, o, cut, exceeds in OutcomeCut.objects.filter(
+            assessment_id__in=assessment_ids
+        ).values_list("assessment_id", "outcome_id", "mastery_cut", "exceeds_cut")
+    }
+    by_student_item = {(s, i): (p, m) for s, i, p, m in scores}
+    items_of: dict[tuple[int, int], list] = defaultdict(list)
+    for pk, assessment_id, outcome_id, max_points, day in items:
+        items_of[(assessment_id, outcome_id)].append((pk, max_points, day))
+    taken: dict[int, set[int]] = defaultdict(set)
+    assessment_of_item = {pk: assessment_id for pk, assessment_id, *_ in items}
+    for student_id, item_id, _, _ in scores:
+        taken[student_id].add(assessment_of_item[item_id])
+    result: dict[tuple[int, int], list] = defaultdict(list)
+    for student_id, assessments in taken.items():
+        for (assessment_id, outcome_id), outcome_items in items_of.items():
+            if assessment_id not in assessments:
+                continue
+            cells = []
+            for item_id, max_points, _ in outcome_items:
+                points, mark = by_student_item.get((student_id, item_id), (None, ""))
+                cells.append(Cell(max_points, points, mark))
+            percent = outcome_percent(cells)
+            if percent is None:
+                continue
+            cut, exceeds = cuts.get(
+                (assessment_id, outcome_id), (Decimal(80), Decimal(95))
+            )
+            result[(student_id, outcome_id)].append(
+                (outcome_items[0][2], assessment_id, percent, cut, exceeds)
+            )
+    for entries in result.values():
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
+    return result
+
+
+def mastery_recompute(*, student_ids: Collection[int]) -> int:
+    """Recompute and store the mastery of these students on every outcome they
+    have evidence for; idempotent, so safe to run twice or after a lost message."""
+    student_ids = set(student_ids)
+    if not student_ids:
+        return 0
+    scores = outcome_scores_for(student_ids)
+    outcomes = {
+        outcome.pk: outcome
+        for outcome in EssentialOutcome.objects.filter(
+            pk__in={outcome_id for _, outcome_id in scores}
+        ).select_related("team")
+    }
+    now = timezone.now()
+    rows = []
+    for (student_id, outcome_id), entries in scores.items():
+        outcome = outcomes[outcome_id]
+        params = outcome.mastery
+        # The newest assessment's cuts are the standard the student is held to now.
+        _, _, _, cut, exceeds = entries[-1]
+        result = mastery.compute(
+            [float(percent) for _, _, percent, _, _ in entries],
+            method=params["method"],
+            cut=float(cut),
+            exceeds=float(exceeds),
+            weight=float(params["weight"]) if params.get("weight") else None,
+            n=params.get("n"),
+        )
+        rows.append(
+            StudentMastery(
+                student_id=student_id,
+                outcome_id=outcome_id,
+                value=Decimal(str(round(result.value, 3))),
+                status=result.status,
+                score_count=result.count,
+                method=params["method"],
+                explanation=result.explanation,
+                computed_at=now,
+            )
+        )
+    with transaction.atomic():
+        keep = {(row.student_id, row.outcome_id) for row in rows}
+        stale = [
+            pk
+            for pk, student, outcome in StudentMastery.objects.filter(
+                student_id__in=student_ids
+            ).values_list("pk", "student_id", "outcome_id")
+            if (student, outcome) not in keep
+        ]
+        StudentMastery.objects.filter(pk__in=stale).delete()
+        StudentMastery.objects.bulk_create(
+            rows,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["student", "outcome"],
+            update_fields=[
+                "value",
+                "status",
+                "score_count",
+                "method",
+                "explanation",
+                "computed_at",
+            ],
+        )
+    return len(rows)
+
+
+# Core-instruction triage ------------------------------------------------------
+
+
+def reteach_threshold(team: Team) -> Decimal:
+    policy = TriagePolicy.objects.filter(school_id=team.school_id).first()
+    return policy.reteach_threshold if policy else DEFAULT_RETEACH_THRESHOLD
+
+
+def reteach_items_refresh(*, assessment: CommonAssessment) -> list[ReteachItem]:
+    """A reteach item for each section where fewer than the school's threshold
+    reached mastery on an outcome of this assessment; idempotent."""
+    from assessments.selectors import section_outcome_rates
+
+    threshold = reteach_threshold(assessment.team)
+    created = []
+    for rate in section_outcome_rates(assessment):
+        if rate.percent is None or rate.percent >= threshold:
+            continue
+        item, made = ReteachItem.objects.get_or_create(
+            assessment=assessment,
+            section_id=rate.section_id,
+            outcome_id=rate.outcome_id,
+            defaults={"proficient_percent": rate.percent, "threshold": threshold},
+        )
+        if made:
+            created.append(item)
+    return created
