@@ -15,6 +15,7 @@ from schools.models import (
     grade_label,
 )
 from schools.selectors import sections_with_counts
+from teams.selectors import action_items_for
 
 
 @dataclass
@@ -91,6 +92,8 @@ def home_for(user) -> dict:
         return sorted({r.school_id for r in roles if r.role == role})
 
     context: dict = {"roles": roles}
+    if any(r.school_id for r in roles):
+        context["team_action_items"] = action_items_for(user)
     teacher_schools = schools_with(Role.TEACHER)
     if teacher_schools:
         context["teacher_sections"] = teacher_sections(

@@ -133,9 +133,7 @@ def test_team_rule_needs_a_role_at_the_teams_school(squad):
     assert {s.pk for s in squad.colleague_students} <= ids(
         students_for(squad.other_teacher)
     )
-    squad.other_teacher.staff_roles.filter(school=squad.school).update(
-        is_active=False
-    )
+    squad.other_teacher.staff_roles.filter(school=squad.school).update(is_active=False)
     squad.other_teacher.__dict__.pop("_active_staff_roles", None)
     assert not {s.pk for s in squad.colleague_students} & ids(
         students_for(squad.other_teacher)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from schools.demo import DEMO_PASSWORD, DemoBuilder
 from schools.models import District
+from teams.demo import build_demo_teams
 
 
 class Command(BaseCommand):
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         district = builder.build(
             high_school_students=students, district_students=district_students
         )
+        build_demo_teams(district, seed=seed)
         total = sum(school.students.count() for school in district.schools.all())
         self.stdout.write(
             f"Demo district ready: {district.schools.count()} schools, {total:,} "
