@@ -223,6 +223,8 @@ class Person:
     agents: tuple[str, ...]
     roles: list[RoleRecord] = field(default_factory=list)
     kind: str = ""  # student, staff, guardian, or "" when left out
+    # A role already reported as unknown: "has no role" would only repeat it.
+    bad_role: bool = False
 
 
 @dataclass(slots=True)
@@ -849,6 +851,7 @@ class Importer:
             )
             if "role" in row.values and row.get("role"):
                 role = row.choice("role", USER_ROLES, required=True)
+                person.bad_role = role is None
                 orgs = row.id_list("orgSourcedIds")
                 if not orgs and not deleted:
                     row.required("orgSourcedIds")
@@ -878,6 +881,8 @@ class Importer:
             if status in {"tobedeleted", "inactive"} or (end and end < self.today):
                 continue
             person = self.people.get(user)
+            if person is not None and role is None:
+                person.bad_role = True
             if user and person is None:
                 row.error(
                     "userSourcedId",
@@ -930,7 +935,7 @@ class Importer:
             if not person.roles:
                 if sid in existing:
                     kinds.add(existing[sid][0])
-                elif not person.deleted:
+                elif not person.deleted and not person.bad_role:
                     self.report.error(
                         "users.csv",
                         person.line,

@@ -170,6 +170,14 @@ def _decoded_lines(
     display = source.display_name(name)
     for number, raw in enumerate(source.lines(name), start=1):
         on_bytes(len(raw))
+        if number == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            report.error(
+                display,
+                1,
+                None,
+                "the file is saved as UTF-16; save it as UTF-8 and try again.",
+            )
+            return
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -182,14 +190,6 @@ def _decoded_lines(
             )
             text = raw.decode("utf-8", errors="replace")
         if number == 1:
-            if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                report.error(
-                    display,
-                    1,
-                    None,
-                    "the file is saved as UTF-16; save it as UTF-8 and try again.",
-                )
-                return
             text = text.removeprefix("\ufeff")
         yield text
 
@@ -206,10 +206,12 @@ def read_rows(
     """Rows of one file; nothing at all when its header lacks a needed column."""
     display = source.display_name(name)
     reader = csv.reader(_decoded_lines(source, name, report, on_bytes), strict=True)
+    errors_before = report.error_count
     try:
         header = next(reader)
     except StopIteration:
-        report.error(display, 1, None, "the file is empty; it needs a header row.")
+        if report.error_count == errors_before:  # not already refused as UTF-16
+            report.error(display, 1, None, "the file is empty; it needs a header row.")
         return
     except csv.Error as error:
         report.error(display, 1, None, f"the header row cannot be read: {error}.")
