@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from psycopg2.extras import execute_values
@@ -797,16 +798,8 @@ class Importer:
                             "academicSessions.csv nor already imported.",
                         )
             if sid:
-                moved_out_of_reach = (
-                    self.scope is not None
-                    and sid in self.db_sections
-                    and school
-                    and self._school_in_scope(school)
-                    and self.scope.for_school
-                    and self.db_sections[sid] != self.scope.school_id
-                )
-                if moved_out_of_reach:
-                    self._out_of_scope(row.file, row.line, "sourcedId", school)
+                if self.scope is not None and sid in self.db_sections:
+                    self._check_section_in_reach(row, sid)
                 self.classes[sid] = ClassRecord(
                     row.line,
                     title,
@@ -817,6 +810,23 @@ class Importer:
                     row.text("periods", 20),
                     deleted,
                 )
+
+    def _check_section_in_reach(self, row: Row, sid: str) -> None:
+        """A scoped import may not take over a class another school keeps."""
+        school_id = self.db_sections[sid]
+        if self.scope.for_school:
+            allowed = school_id == self.scope.school_id
+        else:
+            allowed = School.objects.filter(
+                pk=school_id, district_id=self.scope.district_id
+            ).exists()
+        if not allowed:
+            school = School.objects.get(pk=school_id)
+            row.error(
+                "sourcedId",
+                f"class “{sid}” is a class of {school.name}, outside what you may "
+                "import.",
+            )
 
     # -- people ----------------------------------------------------------------
 
@@ -1167,6 +1177,7 @@ class Importer:
                     )
         if self.scope:
             self._check_students_stay_in_scope()
+            self._check_accounts_in_reach(email_lines)
 
     def _check_students_stay_in_scope(self) -> None:
         """A scoped import may not move a student it cannot see into its school."""
@@ -1191,6 +1202,66 @@ class Importer:
                     "sourcedId",
                     f"student “{sid}” is a student of {school_name}, outside what "
                     "you may import.",
+                )
+
+    def _check_accounts_in_reach(self, email_lines: dict[str, int]) -> None:
+        """A scoped import may not edit accounts that work beyond its district.
+
+        Matching an e-mail or sourcedId would otherwise let one district rename
+        or disable a colleague of another, or an administrator of the site.
+        """
+        staff = {
+            sid: p
+            for sid, p in self.people.items()
+            if p.kind == "staff" and not p.deleted
+        }
+        emails = list(email_lines)
+        sids = list(staff)
+        accounts = User.objects.annotate(lower_email=Lower("email"))
+        for start in range(0, max(len(emails), len(sids)), 5000):
+            matches = accounts.filter(
+                Q(lower_email__in=emails[start : start + 5000])
+                | Q(sourced_id__in=sids[start : start + 5000])
+            )
+            for user in matches.prefetch_related("staff_roles"):
+                elsewhere = [
+                    r
+                    for r in user.staff_roles.all()
+                    if r.is_active and r.district_id != self.scope.district_id
+                ]
+                if not (elsewhere or user.is_staff or user.is_superuser):
+                    continue
+                person = staff.get(user.sourced_id) or next(
+                    (p for p in staff.values() if p.email == user.lower_email), None
+                )
+                if person is None:
+                    continue
+                self.report.error(
+                    "users.csv",
+                    person.line,
+                    "email",
+                    f"{user.email} is an account that also works outside "
+                    f"{self.scope_district.name} or administers the site; only a "
+                    "site administrator may change it.",
+                )
+        guardian_sids = [
+            sid
+            for sid, p in self.people.items()
+            if p.kind == "guardian" and not p.deleted
+        ]
+        for start in range(0, len(guardian_sids), 5000):
+            for sid in (
+                Guardian.objects.filter(
+                    sourced_id__in=guardian_sids[start : start + 5000]
+                )
+                .exclude(district_id=self.scope.district_id)
+                .values_list("sourced_id", flat=True)
+            ):
+                self.report.error(
+                    "users.csv",
+                    self.people[sid].line,
+                    "sourcedId",
+                    f"guardian “{sid}” belongs to another district.",
                 )
 
     # -- enrollments -----------------------------------------------------------

@@ -323,3 +323,19 @@ def test_upload_is_imported_by_a_real_worker(client, celery_worker, cast):
     assert run.status == ImportRun.Status.SUCCEEDED, run.report
     assert Student.objects.filter(sourced_id__startswith="u").count() == 4
     assert cast.district_admin.staff_roles.filter(role=Role.DISTRICT_ADMIN).exists()
+
+
+def test_a_district_admin_cannot_edit_accounts_of_another_district(login, cast):
+    users = read("v1_1_bulk", "users").replace(
+        "Ana.Rivera@lakeside.example", "admin@faraway.example"
+    )
+    client = login(cast.district_admin)
+    post_upload(client, f"district:{cast.district.pk}", zipped(users=users))
+    run = ImportRun.objects.get()
+    import_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.REFUSED
+    assert run.report["errors"][0]["line"] == 2
+    assert "also works outside Lakeside" in run.report["errors"][0]["message"]
+    cast.far_admin.refresh_from_db()
+    assert cast.far_admin.sourced_id == ""
