@@ -7,6 +7,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from assessments.models import (
     AssessmentItem,
     CommonAssessment,
@@ -309,3 +312,135 @@ def proficiency_rates(results: AssessmentResults, *, by_section: bool) -> list[R
 
 def section_outcome_rates(assessment: CommonAssessment) -> list[Rate]:
     return proficiency_rates(assessment_results(assessment), by_section=True)
+
+
+# Entry progress ----------------------------------------------------------------
+
+
+@dataclass
+class SectionProgress:
+    assessment: CommonAssessment
+    section: Section
+    students: int
+    items: int
+    entered: int
+
+    @property
+    def expected(self) -> int:
+        return self.students * self.items
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.expected - self.entered)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.entered / self.expected) if self.expected else 100
+
+
+def progress(
+    pairs: list[tuple[CommonAssessment, Section]],
+) -> list[SectionProgress]:
+    """Entered cells out of expected, per (assessment, section): three queries."""
+    if not pairs:
+        return []
+    assessment_ids = {a.pk for a, _ in pairs}
+    section_ids = {s.pk for _, s in pairs}
+    item_counts = dict(
+        CommonAssessment.objects.filter(pk__in=assessment_ids)
+        .annotate(n=Count("items"))
+        .values_list("pk", "n")
+    )
+    on = timezone.localdate()
+    active = Q(enrollments__begin_date__isnull=True) | Q(
+        enrollments__begin_date__lte=on
+    )
+    active &= Q(enrollments__end_date__isnull=True) | Q(enrollments__end_date__gte=on)
+    enrolled: dict[int, set[int]] = defaultdict(set)
+    for student_id, section_id in Student.objects.filter(
+        active, enrollments__section_id__in=section_ids
+    ).values_list("pk", "enrollments__section_id"):
+        enrolled[section_id].add(student_id)
+    retake_students: dict[int, set[int]] = defaultdict(set)
+    for assessment_id, student_id in CommonAssessment.students.through.objects.filter(
+        commonassessment_id__in=assessment_ids
+    ).values_list("commonassessment_id", "student_id"):
+        retake_students[assessment_id].add(student_id)
+    entered: dict[tuple[int, int], int] = defaultdict(int)
+    student_section = {
+        student: section
+        for section, students in enrolled.items()
+        for student in students
+    }
+    for assessment_id, student_id, n in (
+        ItemScore.objects.filter(
+            item__assessment_id__in=assessment_ids,
+            student_id__in=student_section,
+        )
+        .exclude(points__isnull=True, mark="")
+        .values_list("item__assessment_id", "student_id")
+        .annotate(n=Count("pk"))
+    ):
+        entered[(assessment_id, student_section[student_id])] += n
+    rows = []
+    for assessment, section in pairs:
+        students = enrolled[section.pk]
+        if assessment.is_retake:
+            students = students & retake_students[assessment.pk]
+        rows.append(
+            SectionProgress(
+                assessment=assessment,
+                section=section,
+                students=len(students),
+                items=item_counts.get(assessment.pk, 0),
+                entered=entered[(assessment.pk, section.pk)],
+            )
+        )
+    return rows
+
+
+def entry_progress(*, assessment: CommonAssessment, sections) -> list[SectionProgress]:
+    sections = list(sections.prefetch_related("section_teachers__teacher"))
+    return progress([(assessment, section) for section in sections])
+
+
+def results_to_enter(user) -> list[SectionProgress]:
+    """Open assessments of the user's own sections that still lack results."""
+    from assessments.access import assessments_for
+
+    open_assessments = list(
+        assessments_for(user).filter(status=CommonAssessment.Status.OPEN)
+    )
+    if not open_assessments:
+        return []
+    sections = (
+        Section.objects.current()
+        .filter(
+            section_teachers__teacher=user,
+            course_id__in={a.course_id for a in open_assessments},
+        )
+        .select_related("course")
+    )
+    pairs = [
+        (assessment, section)
+        for assessment in open_assessments
+        for section in sections
+        if section.course_id == assessment.course_id
+    ]
+    return [row for row in progress(pairs) if row.remaining]
+
+
+def assessment_overview(*, user) -> dict:
+    from assessments.access import assessments_for
+
+    assessments = list(
+        assessments_for(user).order_by("-administered_on", "title")[:200]
+    )
+    return {
+        "to_enter": results_to_enter(user),
+        "open": [a for a in assessments if a.status == CommonAssessment.Status.OPEN],
+        "drafts": [a for a in assessments if a.status == CommonAssessment.Status.DRAFT],
+        "finalized": [
+            a for a in assessments if a.status == CommonAssessment.Status.FINALIZED
+        ],
+    }

@@ -1,0 +1,273 @@
+"""Assessment pages: who may open, build and enter what; the cell endpoint."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import CommonAssessment, ItemScore
+from schools.tests.factories import EnrollmentFactory, StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def grid_url(exam, section):
+    return reverse("assessments:grid", args=[exam.assessment.pk, section.pk])
+
+
+def cell_url(exam, section):
+    return reverse("assessments:cell", args=[exam.assessment.pk, section.pk])
+
+
+def post_cell(client, exam, section, student, item, value, version=0):
+    return client.post(
+        cell_url(exam, section),
+        {"student": student.pk, "item": item.pk, "value": value, "version": version},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("teacher", 200),
+        ("colleague", 200),
+        ("principal", 200),
+        ("district_admin", 200),
+        ("bystander", 404),
+        ("counselor", 404),
+        ("other_teacher", 404),
+        ("other_principal", 404),
+        ("far_admin", 404),
+    ],
+)
+def test_assessment_page_is_for_the_team_and_its_principal(login, exam, who, status):
+    response = login(getattr(exam, who)).get(exam.assessment.get_absolute_url())
+    assert response.status_code == status
+
+
+def test_anonymous_is_sent_to_log_in(client, exam):
+    response = client.get(exam.assessment.get_absolute_url())
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("who", "section", "status"),
+    [
+        ("teacher", "section", 200),  # the lead's own section
+        ("teacher", "colleague_section", 200),  # a lead enters for any section
+        ("colleague", "colleague_section", 200),
+        ("colleague", "section", 404),  # a member only for their own sections
+        ("principal", "section", 200),
+        ("bystander", "section", 404),
+        ("other_teacher", "section", 404),
+    ],
+)
+def test_grid_is_for_own_sections_or_the_lead(login, exam, who, section, status):
+    response = login(getattr(exam, who)).get(grid_url(exam, getattr(exam, section)))
+    assert response.status_code == status
+
+
+def test_grid_lists_the_section_students_and_items(login, exam):
+    page = login(exam.teacher).get(grid_url(exam, exam.section)).content.decode()
+    for student in exam.taught_students:
+        assert student.local_id in page
+    for student in exam.colleague_students:
+        assert student.local_id not in page
+    assert 'aria-label="Item 3,' in page
+
+
+def test_saving_a_cell_answers_the_cell_and_the_row_totals(login, exam):
+    client = login(exam.teacher)
+    student = exam.taught_students[0]
+    response = post_cell(client, exam, exam.section, student, exam.items[0], "3")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "just-saved" in html
+    assert f'id="total-{student.pk}"' in html and 'hx-swap-oob="true"' in html
+    assert "Saved item 1" in html
+    assert ItemScore.objects.get(student=student).points == 3
+
+
+def test_an_invalid_cell_is_marked_with_the_message_and_not_saved(login, exam):
+    client = login(exam.teacher)
+    student = exam.taught_students[0]
+    response = post_cell(client, exam, exam.section, student, exam.items[1], "7")
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html
+    assert "more than the 2 points" in html
+    assert 'value="7"' in html  # what was typed stays, to be corrected
+    assert not ItemScore.objects.exists()
+
+
+def test_a_member_cannot_post_into_another_teachers_section(login, exam):
+    client = login(exam.colleague)
+    response = post_cell(
+        client, exam, exam.section, exam.taught_students[0], exam.items[0], "3"
+    )
+    assert response.status_code == 404
+    assert not ItemScore.objects.exists()
+
+
+def test_a_student_of_another_section_cannot_be_posted_through_this_one(login, exam):
+    client = login(exam.teacher)
+    response = post_cell(
+        client, exam, exam.section, exam.colleague_students[0], exam.items[0], "3"
+    )
+    assert response.status_code == 404
+
+
+def test_an_item_of_another_assessment_is_refused(login, exam, squad):
+    from assessments import services
+
+    other = services.assessment_create(
+        team=exam.team,
+        course=exam.course,
+        title="Other",
+        administered_on=datetime.date.today(),
+        actor=exam.teacher,
+    )
+    (foreign_item,) = services.items_replace(
+        assessment=other,
+        items=[services.ItemSpec(1, Decimal(2), exam.outcomes[0])],
+        actor=exam.teacher,
+    )
+    response = post_cell(
+        login(exam.teacher),
+        exam,
+        exam.section,
+        exam.taught_students[0],
+        foreign_item,
+        "1",
+    )
+    assert response.status_code == 404
+
+
+def test_a_cell_with_garbage_ids_is_a_plain_400(login, exam):
+    response = login(exam.teacher).post(
+        cell_url(exam, exam.section), {"student": "x", "item": "1"}
+    )
+    assert response.status_code == 400
+
+
+def test_grid_query_count_does_not_grow_with_the_class(
+    login, exam, django_assert_num_queries
+):
+    client = login(exam.teacher)
+    client.get(grid_url(exam, exam.section))
+    with django_assert_num_queries(10) as small:
+        client.get(grid_url(exam, exam.section))
+    for _ in range(25):
+        EnrollmentFactory(
+            section=exam.section, student=StudentFactory(school=exam.school)
+        )
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(grid_url(exam, exam.section))
+    assert len(response.context["grid"].rows) == 28
+
+
+def test_lead_builds_items_through_the_form(login, squad):
+    client = login(squad.teacher)
+    response = client.post(
+        reverse("assessments:create", args=[squad.team.pk]),
+        {"course": squad.course.pk, "title": "Unit 3", "administered_on": "2026-12-01"},
+    )
+    assessment = CommonAssessment.objects.get(title="Unit 3")
+    assert response.url == reverse("assessments:build", args=[assessment.pk])
+    eo1, eo2, _ = squad.outcomes
+    data = {
+        "a-title": "Unit 3",
+        "a-administered_on": "2026-12-01",
+        "items-TOTAL_FORMS": "4",
+        "items-INITIAL_FORMS": "4",
+        "items-0-label": "Slope",
+        "items-0-max_points": "4",
+        "items-0-outcome": eo1.pk,
+        "items-1-max_points": "2",
+        "items-1-outcome": eo2.pk,
+        "items-2-label": "",
+        "items-3-label": "",
+        "cuts-TOTAL_FORMS": "0",
+        "cuts-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("assessments:build", args=[assessment.pk]), data)
+    assert response.status_code == 302
+    assert [(i.number, i.max_points, i.outcome) for i in assessment.items.all()] == [
+        (1, Decimal(4), eo1),
+        (2, Decimal(2), eo2),
+    ]
+
+
+def test_a_half_filled_item_row_names_what_is_missing(login, squad):
+    from assessments import services
+
+    assessment = services.assessment_create(
+        team=squad.team,
+        course=squad.course,
+        title="Unit 4",
+        administered_on=datetime.date.today(),
+        actor=squad.teacher,
+    )
+    response = login(squad.teacher).post(
+        reverse("assessments:build", args=[assessment.pk]),
+        {
+            "a-title": "Unit 4",
+            "a-administered_on": "2026-12-01",
+            "items-TOTAL_FORMS": "1",
+            "items-INITIAL_FORMS": "1",
+            "items-0-max_points": "3",
+            "cuts-TOTAL_FORMS": "0",
+            "cuts-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Which essential outcome does it measure?" in response.content.decode()
+    assert not assessment.items.exists()
+
+
+@pytest.mark.parametrize("who", ["colleague", "bystander", "other_principal"])
+def test_only_the_lead_or_principal_builds_or_finalizes(login, exam, who):
+    client = login(getattr(exam, who))
+    assert (
+        client.get(reverse("assessments:build", args=[exam.assessment.pk])).status_code
+        == 404
+    )
+    response = client.post(
+        reverse("assessments:transition", args=[exam.assessment.pk, "finalize"])
+    )
+    assert response.status_code == 404
+    exam.assessment.refresh_from_db()
+    assert exam.assessment.status == "open"
+
+
+def test_lead_finalizes_and_reopens_with_a_reason(login, exam):
+    client = login(exam.teacher)
+    client.post(
+        reverse("assessments:transition", args=[exam.assessment.pk, "finalize"])
+    )
+    exam.assessment.refresh_from_db()
+    assert exam.assessment.status == "finalized"
+    no_reason = client.post(
+        reverse("assessments:transition", args=[exam.assessment.pk, "reopen"]),
+        {"reason": ""},
+        follow=True,
+    )
+    assert "Say why" in no_reason.content.decode()
+    client.post(
+        reverse("assessments:transition", args=[exam.assessment.pk, "reopen"]),
+        {"reason": "Item 2 was scored against the wrong key."},
+    )
+    exam.assessment.refresh_from_db()
+    assert exam.assessment.status == "open"
+    assert exam.team.events.filter(
+        action="assessment.open", reason__contains="wrong key"
+    ).exists()
+
+
+def test_teachers_see_which_results_they_still_owe(login, exam):
+    from assessments.tests.conftest import enter
+
+    enter(exam, exam.taught_students[0], 1, "3")
+    page = login(exam.teacher).get(reverse("assessments:list")).content.decode()
+    assert "8 of 9 results still to enter" in page

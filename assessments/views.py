@@ -1,0 +1,280 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from assessments import selectors, services
+from assessments.access import (
+    assessment_for,
+    assessment_to_build,
+    entry_section_for,
+    entry_sections,
+)
+from assessments.forms import (
+    AssessmentForm,
+    CutFormSet,
+    ItemFormSet,
+    ReasonForm,
+    RetakeForm,
+)
+from assessments.models import CommonAssessment
+from teams.access import team_to_lead
+
+Status = CommonAssessment.Status
+
+
+def _errors(error: ValidationError) -> list[str]:
+    return error.messages
+
+
+@login_required
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "assessments/list.html",
+        selectors.assessment_overview(user=request.user),
+    )
+
+
+@login_required
+def assessment_create(request: HttpRequest, team_pk: int) -> HttpResponse:
+    access = team_to_lead(request.user, team_pk)
+    form = AssessmentForm(request.POST or None, team=access.team)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_create(
+                team=access.team,
+                course=form.cleaned_data["course"],
+                title=form.cleaned_data["title"],
+                administered_on=form.cleaned_data["administered_on"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Assessment created. Now add its items.")
+            return redirect("assessments:build", assessment.pk)
+    return render(
+        request, "assessments/create.html", {"form": form, "team": access.team}
+    )
+
+
+@login_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = assessment_for(request.user, pk)
+    assessment = access.assessment
+    return render(
+        request,
+        "assessments/detail.html",
+        {
+            "access": access,
+            "assessment": assessment,
+            "items": selectors.assessment_items(assessment),
+            "cuts": selectors.assessment_cuts(assessment).values(),
+            "sections": selectors.entry_progress(
+                assessment=assessment, sections=entry_sections(request.user, access)
+            ),
+            "reason_form": ReasonForm(),
+            "retake_form": RetakeForm(),
+        },
+    )
+
+
+@login_required
+def assessment_build(request: HttpRequest, pk: int) -> HttpResponse:
+    access = assessment_to_build(request.user, pk)
+    assessment = access.assessment
+    if assessment.status != Status.DRAFT:
+        messages.info(request, "Items can change only while the assessment is a draft.")
+        return redirect(assessment)
+    outcomes = assessment.team.outcomes.filter(
+        course=assessment.course, is_active=True
+    ).order_by("position", "code")
+    items = selectors.assessment_items(assessment)
+    cuts = selectors.assessment_cuts(assessment)
+    blank_rows = 10 if not items else 3
+    initial_items = [
+        {"label": item.label, "max_points": item.max_points, "outcome": item.outcome}
+        for item in items
+    ] + [{}] * blank_rows
+    details = AssessmentForm(
+        request.POST or None, instance=assessment, team=assessment.team, prefix="a"
+    )
+    item_formset = ItemFormSet(
+        request.POST or None,
+        initial=initial_items,
+        prefix="items",
+        form_kwargs={"outcomes": outcomes},
+    )
+    cut_formset = CutFormSet(
+        request.POST or None,
+        initial=[
+            {
+                "outcome_id": cut.outcome_id,
+                "mastery_cut": cut.mastery_cut,
+                "exceeds_cut": cut.exceeds_cut,
+            }
+            for cut in cuts.values()
+        ],
+        prefix="cuts",
+    )
+    if request.method == "POST" and all(
+        f.is_valid() for f in (details, item_formset, cut_formset)
+    ):
+        rows = [form for form in item_formset if form.is_item]
+        specs = [
+            services.ItemSpec(
+                number=number,
+                max_points=form.cleaned_data["max_points"],
+                outcome=form.cleaned_data["outcome"],
+                label=form.cleaned_data["label"],
+            )
+            for number, form in enumerate(rows, start=1)
+        ]
+        try:
+            services.assessment_update(
+                assessment=assessment,
+                title=details.cleaned_data["title"],
+                administered_on=details.cleaned_data["administered_on"],
+                actor=request.user,
+            )
+            services.items_replace(
+                assessment=assessment,
+                items=specs,
+                cuts={
+                    form.cleaned_data["outcome_id"]: (
+                        form.cleaned_data["mastery_cut"],
+                        form.cleaned_data["exceeds_cut"],
+                    )
+                    for form in cut_formset
+                },
+                actor=request.user,
+            )
+        except ValidationError as error:
+            item_formset._non_form_errors = item_formset.error_class(_errors(error))
+        else:
+            messages.success(request, f"Saved {len(specs)} items.")
+            return redirect("assessments:build", assessment.pk)
+    outcome_names = {o.pk: o for o in outcomes}
+    return render(
+        request,
+        "assessments/build.html",
+        {
+            "assessment": assessment,
+            "details": details,
+            "item_formset": item_formset,
+            "cut_formset": cut_formset,
+            "cut_rows": [
+                (form, outcome_names.get(form.initial.get("outcome_id")))
+                for form in cut_formset
+            ],
+            "outcomes": outcomes,
+        },
+    )
+
+
+@login_required
+@require_POST
+def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    access = assessment_to_build(request.user, pk)
+    assessment = access.assessment
+    try:
+        if action == "open":
+            services.assessment_open(assessment=assessment, actor=request.user)
+            messages.success(request, "Open for entry: teachers can enter results.")
+        elif action == "finalize":
+            services.assessment_finalize(assessment=assessment, actor=request.user)
+            messages.success(request, "Finalized. The team's data page is ready.")
+        elif action == "reopen":
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Say why the results need to change.")
+            services.assessment_reopen(
+                assessment=assessment,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, "Reopened for entry.")
+        elif action == "retake":
+            form = RetakeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Choose the date of the retake.")
+            retake = services.retake_create(
+                original=assessment,
+                administered_on=form.cleaned_data["administered_on"],
+                title=form.cleaned_data["title"],
+                actor=request.user,
+            )
+            messages.success(
+                request,
+                f"Retake created for {retake.students.count()} students not yet "
+                "proficient. Check its items, then open it for entry.",
+            )
+            return redirect(retake)
+        else:
+            raise Http404
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    return redirect(assessment)
+
+
+@login_required
+def entry_grid(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse:
+    access = assessment_for(request.user, pk)
+    section = entry_section_for(request.user, access, section_pk)
+    grid = selectors.entry_grid(assessment=access.assessment, section=section)
+    return render(
+        request,
+        "assessments/grid.html",
+        {
+            "grid": grid,
+            "section": section,
+            "assessment": access.assessment,
+            "editable": access.assessment.status == Status.OPEN,
+        },
+    )
+
+
+@login_required
+@require_POST
+def entry_cell(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse:
+    """Save one cell; answer with the cell, the student's totals and a status."""
+    access = assessment_for(request.user, pk)
+    section = entry_section_for(request.user, access, section_pk)
+    assessment = access.assessment
+    try:
+        student_id = int(request.POST["student"])
+        item_id = int(request.POST["item"])
+        seen = int(request.POST.get("version", 0))
+    except (KeyError, ValueError):
+        return HttpResponse("The cell sent no student, item or version.", status=400)
+    student = get_object_or_404(
+        services.assessment_students(assessment, sections=[section]), pk=student_id
+    )
+    item = get_object_or_404(assessment.items.select_related("outcome"), pk=item_id)
+    result = services.score_enter(
+        assessment=assessment,
+        item=item,
+        student=student,
+        raw=request.POST.get("value", ""),
+        seen_version=seen,
+        actor=request.user,
+    )
+    row = selectors.student_row(assessment=assessment, student=student)
+    cell = next(c for c in row.cells if c.item.pk == item.pk)
+    return render(
+        request,
+        "assessments/_cell_saved.html",
+        {
+            "grid_cell": cell,
+            "row": row,
+            "assessment": assessment,
+            "section": section,
+            "result": result,
+            "typed": request.POST.get("value", ""),
+            "editable": True,
+        },
+    )
