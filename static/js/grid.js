@@ -122,6 +122,8 @@
     const counter = document.getElementById("entered-count");
     if (!counter) return;
     const filled = table.querySelectorAll("input[data-item]");
-    counter.textContent = Array.from(filled).filter((i) => i.value.trim() !== "").length;
+    counter.textContent = Array.from(filled).filter(
+      (i) => i.value.trim() !== "" && i.getAttribute("aria-invalid") !== "true"
+    ).length;
   });
 })();
