@@ -546,7 +546,9 @@ class TeamsDemo:
                     "common assessment",
                     target=Decimal(80),
                     deadline=deadline,
-                    school_goal=school_goals[0],
+                    school_goal=self.school_goal_for(
+                        school_goals, course, elementary=elementary
+                    ),
                     created_by=principal,
                 )
             )
@@ -557,7 +559,9 @@ class TeamsDemo:
                         course=team_courses[-1],
                         target=Decimal(75),
                         deadline=_first_of_term_date(self.today, 5, 31),
-                        school_goal=school_goals[1],
+                        school_goal=self.school_goal_for(
+                            school_goals, team_courses[-1], elementary=elementary
+                        ),
                         created_by=principal,
                     )
                 )
@@ -573,6 +577,17 @@ class TeamsDemo:
         TeamEvent.objects.bulk_create(events)
         self.build_meetings(teams, members_of, first_outcome, plans)
         return teams
+
+    @staticmethod
+    def school_goal_for(
+        goals: list[SchoolGoal], course: Course, *, elementary: bool
+    ) -> SchoolGoal:
+        """The school goal a team's goal on this course plausibly advances."""
+        if elementary:
+            return goals[1] if course.subject == "Mathematics" else goals[0]
+        if course.grade_levels == "9":
+            return goals[0]
+        return goals[1] if course.subject == "Mathematics" else goals[2]
 
     def course_outcomes(
         self, team: Team, course: Course, *, elementary: bool

@@ -444,7 +444,13 @@ def school_goals_overview(*, school: School, today: datetime.date | None = None)
         SmartGoal.objects.filter(
             team__school=school, team__is_active=True, is_active=True
         )
-    ).order_by("team__name", "deadline", "pk")
+    ).order_by(
+        F("school_goal__position").asc(nulls_last=True),
+        "school_goal_id",
+        "team__name",
+        "deadline",
+        "pk",
+    )
     return goals_progress(goals, today=today)
 
 
