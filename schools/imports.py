@@ -277,9 +277,7 @@ def import_summary(report: dict) -> str:
     """One line for the history and the audit log."""
     if not report.get("ok"):
         problems = report.get("error_count", 0)
-        return (
-            f"Refused: {problems} problem{'s' if problems != 1 else ''}; nothing saved"
-        )
+        return f"{problems:,} problem{'s' if problems != 1 else ''}; nothing saved"
     counts = report.get("counts", {})
     parts = []
     for entity, noun in SUMMARY_ENTITIES:
@@ -287,7 +285,7 @@ def import_summary(report: dict) -> str:
         if not c:
             continue
         changes = [
-            f"{c[key]} {word}"
+            f"{c[key]:,} {word}"
             for key, word in (
                 ("created", "new"),
                 ("updated", "updated"),

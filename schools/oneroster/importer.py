@@ -303,6 +303,7 @@ class Importer:
         # Districts already reported as outside the import's reach; their schools
         # are not reported again, one by one.
         self.refused_districts: set[str] = set()
+        self.refused_schools: set[str] = set()
         self.school_ids: dict[str, int] = {}
 
     # -- orchestration -------------------------------------------------------
@@ -576,6 +577,15 @@ class Importer:
                 )
             if org.type == "district" and not org.deleted:
                 self._check_district_scope(sid, org)
+        for sid, org in self.orgs.items():
+            if (
+                self.scope
+                and org.type == "school"
+                and not org.deleted
+                and not self._school_in_scope(sid)
+            ):
+                self._out_of_scope("orgs.csv", org.line, "sourcedId", sid)
+                self.refused_schools.add(sid)
 
     def _district_of_org(self, sid: str) -> str | None:
         """The sourcedId of the district an org sits in (itself for a district)."""
@@ -647,6 +657,10 @@ class Importer:
         """Whether the school may be touched by this import (always true unscoped)."""
         if not self.scope:
             return True
+        if school_sid in self.refused_schools:
+            return True  # already reported once, on its line of orgs.csv
+        if self._district_of_org(school_sid) in self.refused_districts:
+            return True
         if school_sid in self.db_schools:
             pk, district_id, _ = self.db_schools[school_sid]
             if self.scope.for_school:
@@ -669,18 +683,21 @@ class Importer:
             return self.db_districts[district_sid] == self.scope.district_id
         return not self.scope_district.sourced_id
 
+    def _scope_label(self) -> str:
+        place = self.scope_school if self.scope.for_school else self.scope_district
+        if place.sourced_id:
+            return f"{place.name} (sourcedId {place.sourced_id})"
+        return place.name
+
     def _out_of_scope(self, row_file: str, line: int, column: str, school_sid: str):
-        where = (
-            self.scope_school.name
-            if self.scope.for_school
-            else self.scope_district.name
-        )
+        where = self._scope_label()
         self.report.error(
             row_file,
             line,
             column,
-            f"this touches {self._school_label(school_sid)}, which is outside "
-            f"{where}; you may only import records of {where}.",
+            f"this touches {self._school_label(school_sid)} (sourcedId "
+            f"{school_sid}), which is outside {where}; you may only import records "
+            f"of {where}.",
         )
 
     # -- academic sessions, courses, classes ----------------------------------

@@ -189,17 +189,22 @@ def test_principal_import_touching_another_school_is_refused(login, cast):
 
     run.refresh_from_db()
     assert run.status == ImportRun.Status.REFUSED
-    messages = [e["message"] for e in run.report["errors"]]
-    assert any(
-        "Riverbend High School, East Campus, which is outside Stevenson High School"
-        in m
-        for m in messages
+    errors = run.report["errors"]
+    messages = [e["message"] for e in errors]
+    # The other school is reported once, where the file names it, not again on
+    # every class and person that refers to it.
+    assert errors[0]["file"] == "orgs.csv" and errors[0]["line"] == 5
+    assert errors[0]["message"] == (
+        "this touches Riverbend High School, East Campus (sourcedId s2), which is "
+        "outside Stevenson High School; you may only import records of Stevenson "
+        "High School."
     )
+    assert not any(e["file"] == "classes.csv" for e in errors)
     assert any("would become a district admin" in m for m in messages)
     assert not Student.objects.filter(sourced_id__startswith="u").exists()
     page = client.get(run.get_absolute_url()).content.decode()
     assert "Refused: nothing was saved" in page
-    assert "classes.csv" in page and "schoolSourcedId" in page
+    assert "orgs.csv" in page and "Riverbend High School, East Campus" in page
 
 
 def test_principal_import_of_their_own_school_works(login, cast):
