@@ -114,6 +114,13 @@ class Report:
         self.refused = True
         self.counts = {name: Counts() for name in ENTITIES}
 
+    def sorted_errors(self) -> list[Problem]:
+        """Errors file by file (in the order files were read), then by line."""
+        rank: dict[str | None, int] = {}
+        for problem in self.errors:
+            rank.setdefault(problem.file, len(rank))
+        return sorted(self.errors, key=lambda p: (rank[p.file], p.line or 0))
+
     def as_dict(self) -> dict:
         return {
             "ok": self.ok,
@@ -122,7 +129,7 @@ class Report:
             "files": self.modes,
             "counts": {name: c.as_dict() for name, c in self.counts.items()},
             "error_count": self.error_count,
-            "errors": [p.as_dict() for p in self.errors],
+            "errors": [p.as_dict() for p in self.sorted_errors()],
             "warning_count": self.warning_count,
             "warnings": [p.as_dict() for p in self.warnings],
         }
