@@ -103,5 +103,9 @@ class TeamEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("team", "actor")
 
+    # The record of who did what is written by the services, never by hand.
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
-        return False  # the record of who did what is never edited
+        return False

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from schools.access import roles_of
@@ -416,8 +417,6 @@ def meeting_history(*, team: Team) -> QuerySet[Meeting]:
 
 
 def meeting_detail(*, team: Team, pk: int) -> Meeting:
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(
         Meeting.objects.filter(team=team).prefetch_related(
             "attendees",

@@ -294,7 +294,9 @@ def _check_outcome(
     statement: str,
     standards: Sequence[str],
     exclude: int | None = None,
+    taken_codes: set[str] | None = None,
 ) -> tuple[str, str, list[str]]:
+    """Check one outcome; `taken_codes`, when given, saves a query per row."""
     errors: dict[str, list[str]] = {}
     code = code.strip().upper()
     statement = " ".join(statement.split())
@@ -305,10 +307,14 @@ def _check_outcome(
             validate_outcome_code(code)
         except ValidationError as error:
             errors.setdefault("code", []).extend(error.messages)
-        clash = EssentialOutcome.objects.filter(team=team, code=code)
-        if exclude:
-            clash = clash.exclude(pk=exclude)
-        if clash.exists():
+        if taken_codes is not None:
+            taken = code in taken_codes
+        else:
+            clash = EssentialOutcome.objects.filter(team=team, code=code)
+            if exclude:
+                clash = clash.exclude(pk=exclude)
+            taken = clash.exists()
+        if taken:
             errors.setdefault("code", []).append(
                 f"The team already has an outcome {code}; codes are unique in a team."
             )
@@ -320,7 +326,7 @@ def _check_outcome(
         errors.setdefault("statement", []).append(
             "Keep the statement under 300 characters."
         )
-    if not team.courses.filter(pk=course.pk).exists():
+    if taken_codes is None and not team.courses.filter(pk=course.pk).exists():
         errors.setdefault("course", []).append("Choose one of the team's courses.")
     standards = list(dict.fromkeys(code.strip() for code in standards if code.strip()))
     for standard in standards:
@@ -546,6 +552,9 @@ def outcomes_import(
         raise ImportErrors(["Choose one of the team's courses."])
     if not rows:
         raise ImportErrors(["The file has no outcomes below its header row."])
+    taken_codes = set(
+        EssentialOutcome.objects.filter(team=team).values_list("code", flat=True)
+    )
     seen: dict[str, int] = {}
     checked = []
     for row in rows:
@@ -558,6 +567,7 @@ def outcomes_import(
                 code=row.code,
                 statement=row.statement,
                 standards=parse_standards(row.standards),
+                taken_codes=taken_codes,
             )
         except ValidationError as error:
             for field, messages in error.message_dict.items():

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from teams import selectors, services
 from teams.access import (
     can_oversee,
@@ -547,8 +548,6 @@ def school_goals(request: HttpRequest, school_pk: int) -> HttpResponse:
 
 
 def _members(team):
-    from accounts.models import User
-
     return User.objects.filter(team_memberships__team=team).order_by(
         "last_name", "first_name"
     )

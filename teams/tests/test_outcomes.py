@@ -287,3 +287,23 @@ def test_import_refuses_a_course_outside_the_team(login, squad):
         },
     )
     assert "course" in response.context["form"].errors
+
+
+def test_import_checks_a_long_file_in_a_fixed_number_of_queries(
+    squad, django_assert_max_num_queries
+):
+    rows = [
+        services.OutcomeRow(
+            line=n + 2,
+            code=f"B.{n}",
+            statement="I can.",
+            standards="A-REI.B.3",
+            unit="",
+        )
+        for n in range(200)
+    ]
+    with django_assert_max_num_queries(10):
+        services.outcomes_import(
+            team=squad.team, actor=squad.teacher, course=squad.course, rows=rows
+        )
+    assert EssentialOutcome.objects.filter(team=squad.team).count() == 203
