@@ -508,31 +508,35 @@ def outcome_scores_for(
         ).values_list("assessment_id", "outcome_id", "mastery_cut", "exceeds_cut")
     }
     by_student_item = {(s, i): (p, m) for s, i, p, m in scores}
-    items_of: dict[tuple[int, int], list] = defaultdict(list)
+    # assessment -> outcome -> its items, so each student visits only the
+    # assessments they took.
+    outcomes_of: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    assessment_of_item = {}
     for pk, assessment_id, outcome_id, max_points, day in items:
-        items_of[(assessment_id, outcome_id)].append((pk, max_points, day))
+        outcomes_of[assessment_id][outcome_id].append((pk, max_points, day))
+        assessment_of_item[pk] = assessment_id
     taken: dict[int, set[int]] = defaultdict(set)
-    assessment_of_item = {pk: assessment_id for pk, assessment_id, *_ in items}
     for student_id, item_id, _, _ in scores:
         taken[student_id].add(assessment_of_item[item_id])
     result: dict[tuple[int, int], list] = defaultdict(list)
     for student_id, assessments in taken.items():
-        for (assessment_id, outcome_id), outcome_items in items_of.items():
-            if assessment_id not in assessments:
-                continue
-            cells = []
-            for item_id, max_points, _ in outcome_items:
-                points, mark = by_student_item.get((student_id, item_id), (None, ""))
-                cells.append(Cell(max_points, points, mark))
-            percent = outcome_percent(cells)
-            if percent is None:
-                continue
-            cut, exceeds = cuts.get(
-                (assessment_id, outcome_id), (Decimal(80), Decimal(95))
-            )
-            result[(student_id, outcome_id)].append(
-                (outcome_items[0][2], assessment_id, percent, cut, exceeds)
-            )
+        for assessment_id in assessments:
+            for outcome_id, outcome_items in outcomes_of[assessment_id].items():
+                cells = []
+                for item_id, max_points, _ in outcome_items:
+                    points, mark = by_student_item.get(
+                        (student_id, item_id), (None, "")
+                    )
+                    cells.append(Cell(max_points, points, mark))
+                percent = outcome_percent(cells)
+                if percent is None:
+                    continue
+                cut, exceeds = cuts.get(
+                    (assessment_id, outcome_id), (Decimal(80), Decimal(95))
+                )
+                result[(student_id, outcome_id)].append(
+                    (outcome_items[0][2], assessment_id, percent, cut, exceeds)
+                )
     for entries in result.values():
         entries.sort(key=lambda entry: (entry[0], entry[1]))
     return result

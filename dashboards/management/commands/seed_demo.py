@@ -3,6 +3,7 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.demo import build_demo_assessments
 from schools.demo import DEMO_PASSWORD, DemoBuilder
 from schools.models import District
 from teams.demo import build_demo_teams
@@ -64,7 +65,8 @@ class Command(BaseCommand):
         district = builder.build(
             high_school_students=students, district_students=district_students
         )
-        build_demo_teams(district, seed=seed)
+        teams = build_demo_teams(district, seed=seed)
+        build_demo_assessments(teams, seed=seed)
         total = sum(school.students.count() for school in district.schools.all())
         self.stdout.write(
             f"Demo district ready: {district.schools.count()} schools, {total:,} "
