@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from accounts.models import Role
+from assessments.selectors import results_to_enter
 from schools.access import roles_of
 from schools.models import (
     School,
@@ -96,6 +97,7 @@ def home_for(user) -> dict:
         context["team_action_items"] = action_items_for(user)
     teacher_schools = schools_with(Role.TEACHER)
     if teacher_schools:
+        context["results_to_enter"] = results_to_enter(user)
         context["teacher_sections"] = teacher_sections(
             user=user, school_ids=teacher_schools
         )

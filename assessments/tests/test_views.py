@@ -271,3 +271,24 @@ def test_teachers_see_which_results_they_still_owe(login, exam):
     enter(exam, exam.taught_students[0], 1, "3")
     page = login(exam.teacher).get(reverse("assessments:list")).content.decode()
     assert "8 of 9 results still to enter" in page
+
+
+def test_home_page_shows_results_to_enter_in_fixed_queries(
+    login, exam, django_assert_num_queries
+):
+    from assessments.tests.conftest import enter
+
+    client = login(exam.teacher)
+    enter(exam, exam.taught_students[0], 1, "3")
+    client.get("/")
+    with django_assert_num_queries(12) as small:
+        page = client.get("/").content.decode()
+    assert "Results to enter" in page
+    assert "8 of 9 results still to enter" in page
+    for _ in range(10):
+        EnrollmentFactory(
+            section=exam.section, student=StudentFactory(school=exam.school)
+        )
+    with django_assert_num_queries(len(small.captured_queries)):
+        page = client.get("/").content.decode()
+    assert "38 of 39 results still to enter" in page
