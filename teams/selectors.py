@@ -182,12 +182,14 @@ class GoalProgress:
     MET = "met"
     ON_TRACK = "on_track"
     BEHIND = "behind"
+    BELOW_TARGET = "below_target"
     MISSED = "missed"
     LABELS = {
         NO_EVIDENCE: "No evidence yet",
         MET: "Target met",
         ON_TRACK: "On track",
         BEHIND: "Behind",
+        BELOW_TARGET: "Below target",
         MISSED: "Deadline passed",
     }
 
@@ -219,9 +221,10 @@ class GoalProgress:
         if self.today > self.goal.deadline:
             return self.MISSED
         expected = self.expected
-        if expected is None or percent >= expected:
-            return self.ON_TRACK
-        return self.BEHIND
+        if expected is None:
+            # Without a baseline there is no line to be on or off track against.
+            return self.BELOW_TARGET
+        return self.ON_TRACK if percent >= expected else self.BEHIND
 
     @property
     def status_label(self) -> str:

@@ -111,6 +111,11 @@ def test_status_after_the_deadline_and_without_evidence():
     )
     missed = GoalProgress(goal=goal, count=ProficiencyCount(10, 10, 7), today=TODAY)
     assert missed.status == GoalProgress.MISSED
+    unknown = FakeGoal(None, 80, TODAY + datetime.timedelta(days=9), TODAY)
+    measured = GoalProgress(
+        goal=unknown, count=ProficiencyCount(10, 10, 6), today=TODAY
+    )
+    assert measured.status == GoalProgress.BELOW_TARGET
     none = GoalProgress(goal=goal, count=ProficiencyCount(10, 0, 0), today=TODAY)
     assert none.status == GoalProgress.NO_EVIDENCE
     assert none.status_label == "No evidence yet"
