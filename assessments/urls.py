@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from assessments import views
+from assessments import views, views_data, views_upload
 
 app_name = "assessments"
 
@@ -19,5 +19,29 @@ urlpatterns = [
         "<int:pk>/sections/<int:section_pk>/cell/",
         views.entry_cell,
         name="cell",
+    ),
+]
+
+urlpatterns += [
+    path("<int:pk>/data/", views_data.data_page, name="data"),
+    re_path(
+        r"^(?P<pk>[0-9]+)/data/(?P<table>[a-z-]+)\.csv$",
+        views_data.data_export,
+        name="data_export",
+    ),
+    path(
+        "<int:pk>/data/meeting/",
+        views_data.data_meeting_pick,
+        name="data_meeting",
+    ),
+    path(
+        "<int:pk>/sections/<int:section_pk>/upload/",
+        views_upload.upload,
+        name="upload",
+    ),
+    path(
+        "<int:pk>/sections/<int:section_pk>/upload/template.csv",
+        views_upload.upload_template,
+        name="upload_template",
     ),
 ]

@@ -1,0 +1,42 @@
+"""The data meeting of a common assessment: the team meeting where its results
+are discussed. Kept apart from `services.py` so the data page owns it whole."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from accounts.models import User
+from assessments.models import CommonAssessment
+from teams.models import Meeting
+from teams.services import event_record
+
+
+def data_meeting_choices(assessment: CommonAssessment) -> QuerySet[Meeting]:
+    """The team's meetings, data meetings first, newest first within each kind."""
+    return Meeting.objects.filter(team_id=assessment.team_id).order_by(
+        "kind", "-held_on", "-starts_at", "-pk"
+    )
+
+
+def data_meeting_set(
+    *, assessment: CommonAssessment, meeting: Meeting | None, actor: User
+) -> None:
+    if meeting is not None and meeting.team_id != assessment.team_id:
+        raise ValidationError({"meeting": "Choose one of the team's meetings."})
+    if assessment.data_meeting_id == (meeting.pk if meeting else None):
+        return
+    with transaction.atomic():
+        CommonAssessment.objects.filter(pk=assessment.pk).update(data_meeting=meeting)
+        assessment.data_meeting = meeting
+        event_record(
+            team=assessment.team,
+            actor=actor,
+            action="assessment.data_meeting",
+            summary=(
+                f"Set the data meeting of “{assessment.title}” to {meeting}."
+                if meeting
+                else f"Cleared the data meeting of “{assessment.title}”."
+            ),
+        )

@@ -1,0 +1,220 @@
+"""The data page, its CSV exports and the data-meeting picker: who may use them,
+what they show, and that a spreadsheet never runs what a cell holds."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from assessments import services
+from assessments.models import CommonAssessment
+from assessments.tests.conftest import enter
+from schools.tests.factories import EnrollmentFactory, StudentFactory
+from teams.models import Meeting, TeamEvent
+from teams.tests.factories import MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+READERS = [
+    ("teacher", 200),
+    ("colleague", 200),
+    ("principal", 200),
+    ("district_admin", 200),
+    ("bystander", 404),
+    ("counselor", 404),
+    ("other_teacher", 404),
+    ("other_principal", 404),
+    ("far_admin", 404),
+]
+
+
+def data_url(exam):
+    return reverse("assessments:data", args=[exam.assessment.pk])
+
+
+def export_url(exam, table):
+    return reverse("assessments:data_export", args=[exam.assessment.pk, table])
+
+
+def meeting_url(exam):
+    return reverse("assessments:data_meeting", args=[exam.assessment.pk])
+
+
+def fill(exam):
+    """Period 1: 4 2 4 / 1 1 1 / 3 2 2; Period 4: 4 2 4 / 2 a 4."""
+    rows = [["4", "2", "4"], ["1", "1", "1"], ["3", "2", "2"]]
+    for student, values in zip(exam.taught_students, rows, strict=True):
+        for number, raw in enumerate(values, start=1):
+            enter(exam, student, number, raw)
+    for student, values in zip(
+        exam.colleague_students, [["4", "2", "4"], ["2", "a", "4"]], strict=True
+    ):
+        for number, raw in enumerate(values, start=1):
+            enter(exam, student, number, raw)
+    services.mastery_recompute(
+        student_ids=[s.pk for s in exam.taught_students + exam.colleague_students]
+    )
+
+
+@pytest.mark.parametrize(("who", "status"), READERS)
+def test_data_page_is_for_the_team_its_principal_and_district(login, exam, who, status):
+    response = login(getattr(exam, who)).get(data_url(exam))
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(("who", "status"), READERS)
+def test_exports_are_for_the_same_people(login, exam, who, status):
+    response = login(getattr(exam, who)).get(export_url(exam, "not-yet"))
+    assert response.status_code == status
+
+
+def test_anonymous_is_sent_to_log_in(client, exam):
+    assert client.get(data_url(exam)).status_code == 302
+    assert client.get(export_url(exam, "outcomes")).status_code == 302
+    assert client.post(meeting_url(exam), {"meeting": ""}).status_code == 302
+
+
+def test_an_unknown_table_is_404(login, exam):
+    response = login(exam.teacher).get(export_url(exam, "secrets"))
+    assert response.status_code == 404
+
+
+def test_another_teams_assessment_is_404(login, exam):
+    foreign = CommonAssessment.objects.create(
+        team=exam.foreign_team,
+        course=exam.foreign_section.course,
+        title="Riverbend quiz",
+        administered_on=exam.assessment.administered_on,
+    )
+    response = login(exam.teacher).get(reverse("assessments:data", args=[foreign.pk]))
+    assert response.status_code == 404
+
+
+def test_the_page_shows_rates_lists_and_the_viewers_class(login, exam):
+    fill(exam)
+    response = login(exam.colleague).get(data_url(exam))
+    page = response.content.decode()
+    assert "ALG1.EO1" in page and exam.outcomes[0].statement in page
+    assert "60.0%" in page  # EO1: 3 of 5
+    assert "your class" in page
+    assert "Not yet proficient on ALG1.EO1 (2)" in page
+    assert "2 of 4 points = 50.0%, below the 80% mastery cut." in page
+    assert "Exceeds: ready for extension on ALG1.EO1 (2)" in page
+    assert "reteach" in page
+    assert "Item analysis" in page
+
+
+def test_viewing_and_exporting_are_logged(login, exam):
+    client = login(exam.principal)
+    client.get(data_url(exam))
+    client.get(export_url(exam, "exceeds"))
+    actions = set(
+        AuditEvent.objects.filter(actor=exam.principal).values_list("action", flat=True)
+    )
+    assert {"assessment.data_viewed", "assessment.data_exported"} <= actions
+
+
+def test_csv_export_is_safe_to_open_in_a_spreadsheet(login, exam):
+    student = exam.taught_students[1]
+    student.last_name = '=HYPERLINK("http://evil.example")'
+    student.first_name = "@SUM(A1)"
+    student.save()
+    fill(exam)
+    response = login(exam.teacher).get(export_url(exam, "not-yet"))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Outcome", "Student ID", "Last name"]
+    names = [(row[2], row[3]) for row in rows[1:]]
+    assert ('\'=HYPERLINK("http://evil.example")', "'@SUM(A1)") in names
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+@pytest.mark.parametrize(
+    "table", ["outcomes", "items", "not-yet", "exceeds", "reteach"]
+)
+def test_every_table_exports(login, exam, table):
+    fill(exam)
+    services.assessment_finalize(assessment=exam.assessment, actor=exam.teacher)
+    response = login(exam.teacher).get(export_url(exam, table))
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
+    assert len(rows) > 1
+
+
+def test_lead_picks_the_data_meeting_and_it_links_both_pages(login, exam):
+    meeting = MeetingFactory(team=exam.team, kind=Meeting.Kind.DATA)
+    client = login(exam.teacher)
+    response = client.post(meeting_url(exam), {"meeting": meeting.pk})
+    assert response.status_code == 302
+    exam.assessment.refresh_from_db()
+    assert exam.assessment.data_meeting == meeting
+    assert TeamEvent.objects.filter(action="assessment.data_meeting").exists()
+    assert meeting.get_absolute_url() in client.get(data_url(exam)).content.decode()
+    detail = client.get(exam.assessment.get_absolute_url()).content.decode()
+    assert meeting.get_absolute_url() in detail
+    client.post(meeting_url(exam), {"meeting": ""})
+    exam.assessment.refresh_from_db()
+    assert exam.assessment.data_meeting is None
+
+
+def test_principal_may_pick_the_data_meeting(login, exam):
+    meeting = MeetingFactory(team=exam.team)
+    login(exam.principal).post(meeting_url(exam), {"meeting": meeting.pk})
+    exam.assessment.refresh_from_db()
+    assert exam.assessment.data_meeting == meeting
+
+
+@pytest.mark.parametrize(
+    "who", ["colleague", "district_admin", "bystander", "other_principal", "far_admin"]
+)
+def test_others_may_not_pick_the_data_meeting(login, exam, who):
+    meeting = MeetingFactory(team=exam.team)
+    response = login(getattr(exam, who)).post(
+        meeting_url(exam), {"meeting": meeting.pk}
+    )
+    assert response.status_code == 404
+    exam.assessment.refresh_from_db()
+    assert exam.assessment.data_meeting is None
+
+
+def test_another_teams_meeting_is_refused(login, exam):
+    foreign = MeetingFactory(team=exam.foreign_team)
+    response = login(exam.teacher).post(meeting_url(exam), {"meeting": foreign.pk})
+    assert response.status_code == 302
+    exam.assessment.refresh_from_db()
+    assert exam.assessment.data_meeting is None
+
+
+def test_the_picker_is_shown_to_the_lead_only(login, exam):
+    MeetingFactory(team=exam.team)
+    assert 'name="meeting"' in login(exam.teacher).get(data_url(exam)).content.decode()
+    colleague_page = login(exam.colleague).get(data_url(exam)).content.decode()
+    assert 'name="meeting"' not in colleague_page
+
+
+def test_the_page_query_count_does_not_grow_with_the_team(
+    login, exam, django_assert_num_queries
+):
+    fill(exam)
+    MeetingFactory(team=exam.team)
+    client = login(exam.teacher)
+    client.get(data_url(exam))
+    with django_assert_num_queries(19) as small:
+        client.get(data_url(exam))
+    for _ in range(20):
+        student = EnrollmentFactory(
+            section=exam.colleague_section, student=StudentFactory(school=exam.school)
+        ).student
+        for number, raw in enumerate(["1", "1", "1"], start=1):
+            enter(exam, student, number, raw)
+    MeetingFactory.create_batch(3, team=exam.team)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(data_url(exam))
+    assert response.context["page"].student_count == 25

@@ -1,0 +1,96 @@
+"""The team's data page, its CSV exports and the choice of its data meeting."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from accounts.services import audit_record
+from assessments import analysis
+from assessments.access import assessment_for, assessment_to_build
+from assessments.forms_data import DataMeetingForm
+from assessments.meetings import data_meeting_choices, data_meeting_set
+
+
+@login_required
+def data_page(request: HttpRequest, pk: int) -> HttpResponse:
+    access = assessment_for(request.user, pk)
+    assessment = access.assessment
+    page = analysis.data_page(assessment=assessment, viewer=request.user)
+    audit_record(
+        actor=request.user,
+        action="assessment.data_viewed",
+        obj=assessment,
+        summary=f"Viewed the data page of “{assessment.title}”.",
+        request=request,
+    )
+    meeting_form = None
+    if access.can_build:
+        meeting_form = DataMeetingForm(
+            initial={"meeting": assessment.data_meeting_id},
+            meetings=data_meeting_choices(assessment),
+        )
+    return render(
+        request,
+        "assessments/data.html",
+        {
+            "access": access,
+            "assessment": assessment,
+            "page": page,
+            "data_meeting": assessment.data_meeting,
+            "meeting_form": meeting_form,
+            "exports": list(analysis.EXPORTS),
+        },
+    )
+
+
+@login_required
+def data_export(request: HttpRequest, pk: int, table: str) -> HttpResponse:
+    access = assessment_for(request.user, pk)
+    if table not in analysis.EXPORTS:
+        raise Http404("No such table.")
+    assessment = access.assessment
+    page = analysis.data_page(assessment=assessment, viewer=request.user)
+    audit_record(
+        actor=request.user,
+        action="assessment.data_exported",
+        obj=assessment,
+        summary=f"Exported the {table} table of “{assessment.title}”.",
+        request=request,
+    )
+    name = f"{slugify(assessment.title) or 'assessment'}-{table}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # The byte-order mark makes Excel read the file as UTF-8, so names keep
+    # their accents.
+    response.write("\ufeff")
+    csv.writer(response).writerows(analysis.export_table(page, table))
+    return response
+
+
+@login_required
+@require_POST
+def data_meeting_pick(request: HttpRequest, pk: int) -> HttpResponse:
+    access = assessment_to_build(request.user, pk)
+    assessment = access.assessment
+    form = DataMeetingForm(request.POST, meetings=data_meeting_choices(assessment))
+    if not form.is_valid():
+        messages.error(request, "Choose one of the team's meetings.")
+        return redirect("assessments:data", assessment.pk)
+    meeting = form.cleaned_data["meeting"]
+    try:
+        data_meeting_set(assessment=assessment, meeting=meeting, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            f"Data meeting set to {meeting}." if meeting else "Data meeting cleared.",
+        )
+    return redirect("assessments:data", assessment.pk)
