@@ -99,6 +99,7 @@ class AssessmentsDemo:
             enrolled = list(
                 Enrollment.objects.active()
                 .filter(section__in=Section.objects.current().filter(course=course))
+                .order_by("student__local_id")
                 .values_list("student_id", flat=True)
             )
             dates = self.assessment_dates()

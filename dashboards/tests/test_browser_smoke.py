@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HOME_HEADINGS = {
     "district_admin": "Schools side by side",
     "principal": "at a glance",
-    "teacher": "My classes this term",
+    "teacher": "Results to enter",
     "counselor": "My caseload",
     "interventionist": "My intervention groups",
 }
