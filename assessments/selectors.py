@@ -430,12 +430,13 @@ def results_to_enter(user) -> list[SectionProgress]:
     return [row for row in progress(pairs) if row.remaining]
 
 
-def assessment_overview(*, user) -> dict:
+def assessment_overview(*, user, team=None) -> dict:
     from assessments.access import assessments_for
 
-    assessments = list(
-        assessments_for(user).order_by("-administered_on", "title")[:200]
-    )
+    visible = assessments_for(user)
+    if team is not None:
+        visible = visible.filter(team=team)
+    assessments = list(visible.order_by("-administered_on", "title")[:200])
     return {
         "to_enter": results_to_enter(user),
         "open": [a for a in assessments if a.status == CommonAssessment.Status.OPEN],

@@ -7,6 +7,7 @@ app_name = "assessments"
 urlpatterns = [
     path("", views.assessment_list, name="list"),
     path("new/<int:team_pk>/", views.assessment_create, name="create"),
+    path("team/<int:team_pk>/", views.team_assessments, name="team"),
     path("<int:pk>/", views.assessment_detail, name="detail"),
     path("<int:pk>/build/", views.assessment_build, name="build"),
     re_path(

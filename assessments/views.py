@@ -20,7 +20,7 @@ from assessments.forms import (
     RetakeForm,
 )
 from assessments.models import CommonAssessment
-from teams.access import team_to_lead
+from teams.access import team_for, team_to_lead
 
 Status = CommonAssessment.Status
 
@@ -35,6 +35,20 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
         request,
         "assessments/list.html",
         selectors.assessment_overview(user=request.user),
+    )
+
+
+@login_required
+def team_assessments(request: HttpRequest, team_pk: int) -> HttpResponse:
+    access = team_for(request.user, team_pk)
+    return render(
+        request,
+        "assessments/team_list.html",
+        {
+            "team": access.team,
+            "access": access,
+            **selectors.assessment_overview(user=request.user, team=access.team),
+        },
     )
 
 

@@ -292,3 +292,32 @@ def test_home_page_shows_results_to_enter_in_fixed_queries(
     with django_assert_num_queries(len(small.captured_queries)):
         page = client.get("/").content.decode()
     assert "38 of 39 results still to enter" in page
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("teacher", 200), ("colleague", 200), ("principal", 200), ("bystander", 404)],
+)
+def test_team_assessments_tab(login, exam, who, status):
+    response = login(getattr(exam, who)).get(
+        reverse("assessments:team", args=[exam.team.pk])
+    )
+    assert response.status_code == status
+    if status == 200:
+        page = response.content.decode()
+        assert exam.assessment.title in page
+        assert ("New common assessment" in page) == (who in {"teacher", "principal"})
+
+
+def test_a_data_meeting_links_back_to_its_assessment(login, exam):
+    from teams.tests.factories import MeetingFactory
+
+    meeting = MeetingFactory(team=exam.team)
+    exam.assessment.data_meeting = meeting
+    exam.assessment.save()
+    page = login(exam.colleague).get(
+        reverse("teams:meeting", args=[exam.team.pk, meeting.pk])
+    )
+    assert (
+        reverse("assessments:data", args=[exam.assessment.pk]) in page.content.decode()
+    )
