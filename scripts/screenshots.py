@@ -12,11 +12,22 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "plc-demo-2026"  # noqa: S105 - the printed demo password
 
-SHOTS = [
-    ("principal@stevenson.example", "/", "principal-home"),
-    ("teacher@stevenson.example", "/", "teacher-home"),
-    ("counselor@stevenson.example", "/roster/students/", "counselor-students"),
-]
+
+def log_in(browser, base_url, email):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def shoot(page, name, *, full_page=False):
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=full_page)
+    print(OUT / f"{name}.png")
 
 
 def main(base_url: str) -> None:
@@ -31,19 +42,22 @@ def main(base_url: str) -> None:
                 "--disable-background-networking",
             ],
         )
-        for email, path, name in SHOTS:
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-            page = context.new_page()
-            page.goto(f"{base_url}/accounts/login/")
-            page.get_by_label("E-mail address").fill(email)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_load_state("networkidle")
-            page.goto(f"{base_url}{path}")
-            page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(OUT / f"{name}.png"))
-            print(OUT / f"{name}.png")
-            context.close()
+        page = log_in(browser, base_url, "principal@stevenson.example")
+        shoot(page, "principal-home")
+        page = log_in(browser, base_url, "teacher@stevenson.example")
+        shoot(page, "teacher-home")
+        page.locator("#results-to-enter a").first.click()
+        shoot(page, "entry-grid")
+        page.get_by_role("link", name="Algebra 1 team").first.click()
+        shoot(page, "team-workspace")
+        page.get_by_role("link", name="Assessments", exact=True).last.click()
+        page.wait_for_load_state("networkidle")
+        page.locator("#final-heading ~ div a, #final-heading + * a").first.click()
+        page.get_by_role("link", name="Team data").first.click()
+        shoot(page, "data-page")
+        page = log_in(browser, base_url, "counselor@stevenson.example")
+        page.goto(f"{base_url}/roster/students/")
+        shoot(page, "counselor-students")
         browser.close()
 
 
