@@ -46,7 +46,7 @@ def main(base_url: str) -> None:
         shoot(page, "principal-home")
         page = log_in(browser, base_url, "teacher@stevenson.example")
         shoot(page, "teacher-home")
-        page.locator("#results-to-enter a").first.click()
+        page.locator("section[aria-labelledby=results-to-enter] a").first.click()
         shoot(page, "entry-grid")
         page.get_by_role("link", name="Algebra 1 team").first.click()
         shoot(page, "team-workspace")
