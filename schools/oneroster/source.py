@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -17,7 +18,7 @@ class SourceError(Exception):
     """The upload is not something the import can read at all."""
 
 
-class Source:
+class Source(ABC):
     """CSV files keyed by lower-case file name, wherever they sit in the tree."""
 
     def __init__(self) -> None:
@@ -46,15 +47,17 @@ class Source:
         self.files[key] = member
         self.sizes[key] = size
 
-    def open(self, name: str):  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def open(self, name: str):
+        """A binary file object for one CSV of the upload."""
 
     def lines(self, name: str) -> Iterator[bytes]:
         with self.open(name) as handle:
             yield from handle
 
     def close(self) -> None:
-        pass
+        """Release what the source holds; a folder holds nothing."""
+        return None
 
 
 class FolderSource(Source):
