@@ -10,6 +10,11 @@ def main() -> None:
     from django.db.utils import OperationalError
 
     try:
+        from django.conf import settings
+
+        # Read the settings now: Django would otherwise defer a configuration
+        # error and fail later with an unrelated "apps aren't loaded" traceback.
+        settings.INSTALLED_APPS  # noqa: B018
         execute_from_command_line(sys.argv)
     except ImproperlyConfigured as error:
         sys.exit(f"Configuration error: {error}")

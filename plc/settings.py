@@ -5,14 +5,22 @@ are secure and HTTPS is enforced. `make run` and `make test` set the development
 values themselves.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 from plc.env import env_bool, env_int, env_list, env_str, env_time_zone, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A developer's checkout has a .env written by `make run` (DEBUG and a local
+# SECRET_KEY), so `manage.py` works there without exporting anything. The real
+# environment always wins; production has no .env.
+if not os.environ.get("PLC_IGNORE_DOTENV"):
+    load_dotenv(BASE_DIR / ".env", override=False)
 
 DEBUG = env_bool("DEBUG", False)
 

@@ -301,7 +301,23 @@ def stop_started_services() -> None:
     started.clear()
 
 
+def ensure_dotenv() -> None:
+    """A git-ignored .env so `manage.py` works in this checkout without exports."""
+    path = ROOT / ".env"
+    if path.exists():
+        return
+    import secrets
+
+    path.write_text(
+        "# Written by `make run` for this checkout only; never commit it.\n"
+        "DEBUG=1\n"
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+    )
+    path.chmod(0o600)
+
+
 def service_env() -> dict[str, str]:
+    ensure_dotenv()
     env = dict(os.environ)
     env["DATABASE_URL"] = ensure_postgres()
     env["REDIS_URL"] = ensure_redis()

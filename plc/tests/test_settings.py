@@ -62,7 +62,7 @@ def run_check(**overrides):
         for key, value in os.environ.items()
         if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
     }
-    environment.update(overrides)
+    environment.update(overrides, PLC_IGNORE_DOTENV="1")
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
@@ -101,6 +101,7 @@ def test_an_unreachable_database_is_reported_plainly():
             **os.environ,
             "DEBUG": "1",
             "DATABASE_URL": "postgres://postgres@127.0.0.1:1/plc",
+            "PLC_IGNORE_DOTENV": "1",
         },
         capture_output=True,
         text=True,
@@ -124,6 +125,7 @@ def test_production_settings_are_strict():
         env={
             **{k: v for k, v in os.environ.items() if k != "SECURE_SSL_REDIRECT"},
             "DJANGO_SETTINGS_MODULE": "plc.settings",
+            "PLC_IGNORE_DOTENV": "1",
             "DEBUG": "0",
             "SECRET_KEY": "s" * 50,
             "ALLOWED_HOSTS": "plc.example.org",
