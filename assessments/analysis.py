@@ -162,6 +162,15 @@ class DataPage:
     def has_results(self) -> bool:
         return any(outcome.overall.assessed for outcome in self.outcomes)
 
+    @property
+    def section_rows(self) -> list[tuple[Section, list[SectionRate]]]:
+        """Classes down, outcomes across: a course team can have thirty-odd
+        classes, which read far better as rows than as columns."""
+        return [
+            (section, [outcome.sections[index] for outcome in self.outcomes])
+            for index, section in enumerate(self.sections)
+        ]
+
 
 def _teachers_of(section: Section) -> list[User]:
     return sorted(
