@@ -317,7 +317,7 @@ def data_page(*, assessment: CommonAssessment, viewer: User | None = None) -> Da
 
     reteach_items = list(
         ReteachItem.objects.filter(assessment=assessment)
-        .select_related("section", "outcome")
+        .select_related("section", "outcome", "done_by")
         .order_by("outcome__position", "outcome__code", "proficient_percent")
     )
     return DataPage(

@@ -636,3 +636,19 @@ def reteach_items_refresh(*, assessment: CommonAssessment) -> list[ReteachItem]:
         if made:
             created.append(item)
     return created
+
+
+def reteach_item_set_done(*, item: ReteachItem, actor: User, done: bool) -> ReteachItem:
+    """The class was retaught (or not yet, to undo a slip), with who said so."""
+    item.done_at = timezone.now() if done else None
+    item.done_by = actor if done else None
+    with transaction.atomic():
+        item.save(update_fields=["done_at", "done_by"])
+        event_record(
+            team=item.assessment.team,
+            actor=actor,
+            action="reteach.done" if done else "reteach.reopened",
+            summary=f"{'Retaught' if done else 'Reopened reteaching of'} "
+            f"{item.outcome.code} to {item.section}.",
+        )
+    return item

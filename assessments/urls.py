@@ -25,6 +25,11 @@ urlpatterns = [
 
 urlpatterns += [
     path("<int:pk>/data/", views_data.data_page, name="data"),
+    path(
+        "<int:pk>/reteach/<int:item_pk>/",
+        views.reteach_done,
+        name="reteach_done",
+    ),
     re_path(
         r"^(?P<pk>[0-9]+)/data/(?P<table>[a-z-]+)\.csv$",
         views_data.data_export,

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assessments import selectors, services
@@ -292,3 +293,23 @@ def entry_cell(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse:
             "editable": True,
         },
     )
+
+
+@login_required
+@require_POST
+def reteach_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    access = assessment_for(request.user, pk)
+    if not access.can_enter:
+        raise Http404("Only the team's members or the principal may change this.")
+    item = get_object_or_404(
+        access.assessment.reteach_items.select_related("outcome", "section"),
+        pk=item_pk,
+    )
+    done = request.POST.get("done") == "1"
+    services.reteach_item_set_done(item=item, actor=request.user, done=done)
+    messages.success(
+        request,
+        f"{item.outcome.code} in {item.section}: "
+        + ("marked retaught." if done else "back on the list."),
+    )
+    return redirect(f"{reverse('assessments:data', args=[pk])}#reteach")

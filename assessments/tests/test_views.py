@@ -321,3 +321,43 @@ def test_a_data_meeting_links_back_to_its_assessment(login, exam):
     assert (
         reverse("assessments:data", args=[exam.assessment.pk]) in page.content.decode()
     )
+
+
+@pytest.fixture
+def reteach(exam):
+    from assessments import services
+    from assessments.tests.conftest import enter
+
+    for student in exam.taught_students:
+        for number, raw in enumerate(["0", "0", "0"], start=1):
+            enter(exam, student, number, raw)
+    services.assessment_finalize(assessment=exam.assessment, actor=exam.teacher)
+    return exam.assessment.reteach_items.get(outcome=exam.outcomes[0])
+
+
+def test_a_member_marks_a_class_retaught_and_can_undo(login, exam, reteach):
+    client = login(exam.colleague)
+    url = reverse("assessments:reteach_done", args=[exam.assessment.pk, reteach.pk])
+    response = client.post(url, {"done": "1"})
+    assert response.status_code == 302 and response.url.endswith("#reteach")
+    reteach.refresh_from_db()
+    assert reteach.done_at is not None and reteach.done_by == exam.colleague
+    assert exam.team.events.filter(action="reteach.done").exists()
+    page = client.get(reverse("assessments:data", args=[exam.assessment.pk]))
+    assert "Retaught" in page.content.decode()
+    client.post(url, {"done": "0"})
+    reteach.refresh_from_db()
+    assert reteach.done_at is None
+
+
+@pytest.mark.parametrize("who", ["bystander", "other_principal", "district_admin"])
+def test_outsiders_and_readers_cannot_mark_reteaching(login, exam, reteach, who):
+    url = reverse("assessments:reteach_done", args=[exam.assessment.pk, reteach.pk])
+    assert login(getattr(exam, who)).post(url, {"done": "1"}).status_code == 404
+    reteach.refresh_from_db()
+    assert reteach.done_at is None
+
+
+def test_marking_reteaching_needs_a_post(login, exam, reteach):
+    url = reverse("assessments:reteach_done", args=[exam.assessment.pk, reteach.pk])
+    assert login(exam.teacher).get(url).status_code == 405
