@@ -172,6 +172,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.recompute_all_mastery",
         "schedule": 60 * 60 * 6,
     },
+    "requeue-stalled-imports": {
+        "task": "schools.tasks.requeue_stalled_imports",
+        "schedule": 60 * 10,
+    },
     "purge-expired-sessions": {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,

@@ -1,6 +1,11 @@
+from datetime import timedelta
+
 from celery import shared_task
 
 from schools.imports import import_run_execute
+
+# A queued run normally starts within seconds; after this long its message is lost.
+QUEUED_GRACE = timedelta(minutes=10)
 
 
 @shared_task(acks_late=True)
@@ -8,3 +13,24 @@ def run_roster_import(*, run_id: int) -> None:
     # Safe to run twice: import_run_execute claims the run with a conditional
     # update, and a second delivery finds it already taken or finished.
     import_run_execute(run_id=run_id)
+
+
+@shared_task
+def requeue_stalled_imports() -> int:
+    """The periodic sweep: an upload whose task message was lost (a broker restart,
+    a worker killed mid-run) is queued again instead of waiting forever."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from schools.imports import STALE_AFTER
+    from schools.models import ImportRun
+
+    now = timezone.now()
+    stalled = ImportRun.objects.filter(
+        Q(status=ImportRun.Status.QUEUED, created_at__lt=now - QUEUED_GRACE)
+        | Q(status=ImportRun.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+    ).values_list("pk", flat=True)
+    run_ids = list(stalled)
+    for run_id in run_ids:
+        run_roster_import.delay(run_id=run_id)
+    return len(run_ids)
