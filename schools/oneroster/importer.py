@@ -1351,15 +1351,16 @@ class Importer:
                     self._check_enrollment_kind(line, sid, role, kind)
         if self.skipped_enrollment_roles:
             roles = ", ".join(
-                f"{count} {role}"
+                f"{count} {role} enrollment{'s' if count != 1 else ''}"
                 for role, count in self.skipped_enrollment_roles.items()
             )
+            total = sum(self.skipped_enrollment_roles.values())
             self.report.warn(
                 "enrollments.csv",
                 None,
                 "role",
                 f"only student and teacher enrollments are used; {roles} "
-                "enrollments were skipped.",
+                f"{'were' if total != 1 else 'was'} skipped.",
             )
 
     def _check_enrollment_kind(self, line: int, sid: str, role: str, kind: str):
