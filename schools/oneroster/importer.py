@@ -1222,16 +1222,16 @@ class Importer:
                 )
 
     def _check_accounts_in_reach(self, email_lines: dict[str, int]) -> None:
-        """A scoped import may not edit accounts that work beyond its district.
+        """A scoped import may not edit accounts that work beyond its scope.
 
         Matching an e-mail or sourcedId would otherwise let one district rename
-        or disable a colleague of another, or an administrator of the site.
+        or disable a colleague of another, or an administrator of the site; and
+        a principal's import of one school could take over the district admin's
+        account (change its e-mail, then reset its password) or a colleague's in
+        another school. Rows that delete count too: they end roles.
         """
-        staff = {
-            sid: p
-            for sid, p in self.people.items()
-            if p.kind == "staff" and not p.deleted
-        }
+        staff = {sid: p for sid, p in self.people.items() if p.kind == "staff"}
+        school_id = self.scope.school_id
         emails = list(email_lines)
         sids = list(staff)
         accounts = User.objects.annotate(lower_email=Lower("email"))
@@ -1244,7 +1244,11 @@ class Importer:
                 elsewhere = [
                     r
                     for r in user.staff_roles.all()
-                    if r.is_active and r.district_id != self.scope.district_id
+                    if r.is_active
+                    and (
+                        r.district_id != self.scope.district_id
+                        or (school_id is not None and r.school_id != school_id)
+                    )
                 ]
                 if not (elsewhere or user.is_staff or user.is_superuser):
                     continue
@@ -1253,19 +1257,18 @@ class Importer:
                 )
                 if person is None:
                     continue
+                where = (
+                    self.scope_school.name if school_id else self.scope_district.name
+                )
                 self.report.error(
                     "users.csv",
                     person.line,
                     "email",
                     f"{user.email} is an account that also works outside "
-                    f"{self.scope_district.name} or administers the site; only a "
-                    "site administrator may change it.",
+                    f"{where} or administers the site; only someone responsible "
+                    "for all of it may change it.",
                 )
-        guardian_sids = [
-            sid
-            for sid, p in self.people.items()
-            if p.kind == "guardian" and not p.deleted
-        ]
+        guardian_sids = [sid for sid, p in self.people.items() if p.kind == "guardian"]
         for start in range(0, len(guardian_sids), 5000):
             for sid in (
                 Guardian.objects.filter(
@@ -1279,6 +1282,26 @@ class Importer:
                     self.people[sid].line,
                     "sourcedId",
                     f"guardian “{sid}” belongs to another district.",
+                )
+            if school_id is None:
+                continue
+            # A principal's import may not rewrite or unlink the guardian of a
+            # student in another school: parent notices would go astray.
+            for sid in (
+                Guardian.objects.filter(
+                    sourced_id__in=guardian_sids[start : start + 5000]
+                )
+                .filter(students__in=Student.objects.exclude(school_id=school_id))
+                .values_list("sourced_id", flat=True)
+                .distinct()
+            ):
+                self.report.error(
+                    "users.csv",
+                    self.people[sid].line,
+                    "sourcedId",
+                    f"guardian “{sid}” is a guardian of a student outside "
+                    f"{self.scope_school.name}; only a district administrator may "
+                    "change them.",
                 )
 
     # -- enrollments -----------------------------------------------------------
