@@ -13,16 +13,18 @@ def audit_record(
     *,
     actor: User | None,
     action: str,
-    obj: models.Model,
+    obj: models.Model | None = None,
+    object_type: str = "",
     summary: str = "",
     request=None,
 ) -> AuditEvent:
-    """Write one audit row: who did (or read) what, and when."""
+    """Write one audit row: who did (or read) what, and when. A read of a list
+    names the kind of record (`object_type`) instead of one object."""
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        object_type=obj._meta.label_lower if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else "",
         summary=summary[:255],
         ip_address=client_ip(request),
     )

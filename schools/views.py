@@ -19,6 +19,15 @@ def student_list(request: HttpRequest) -> HttpResponse:
         query, grade = form.cleaned_data["q"], form.cleaned_data["grade"]
     students = selectors.student_search(user=request.user, query=query, grade=grade)
     page = Paginator(students, STUDENTS_PER_PAGE).get_page(request.GET.get("page"))
+    audit_record(
+        actor=request.user,
+        action="students.listed",
+        object_type="schools.student",
+        summary=f"Listed {len(page.object_list)} of {page.paginator.count} students"
+        + (f" matching “{query}”" if query else "")
+        + (f", page {page.number}" if page.number > 1 else ""),
+        request=request,
+    )
     template = (
         "schools/_student_results.html"
         if request.headers.get("HX-Request")
@@ -51,6 +60,14 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
     section = section_for(request.user, pk)
+    students = list(selectors.section_roster(user=request.user, section=section))
+    audit_record(
+        actor=request.user,
+        action="section.roster_viewed",
+        obj=section,
+        summary=f"Viewed the roster of {section} ({len(students)} students)",
+        request=request,
+    )
     return render(
         request,
         "schools/section_detail.html",
@@ -59,6 +76,6 @@ def section_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "teachers": [
                 st.teacher for st in section.section_teachers.select_related("teacher")
             ],
-            "students": selectors.section_roster(user=request.user, section=section),
+            "students": students,
         },
     )

@@ -156,7 +156,7 @@ def test_grid_query_count_does_not_grow_with_the_class(
 ):
     client = login(exam.teacher)
     client.get(grid_url(exam, exam.section))
-    with django_assert_num_queries(10) as small:
+    with django_assert_num_queries(11) as small:
         client.get(grid_url(exam, exam.section))
     for _ in range(25):
         EnrollmentFactory(
@@ -361,3 +361,12 @@ def test_outsiders_and_readers_cannot_mark_reteaching(login, exam, reteach, who)
 def test_marking_reteaching_needs_a_post(login, exam, reteach):
     url = reverse("assessments:reteach_done", args=[exam.assessment.pk, reteach.pk])
     assert login(exam.teacher).get(url).status_code == 405
+
+
+def test_opening_a_grid_is_logged(login, exam):
+    from accounts.models import AuditEvent
+
+    login(exam.colleague).get(grid_url(exam, exam.colleague_section))
+    event = AuditEvent.objects.get(action="results.viewed")
+    assert event.actor == exam.colleague
+    assert event.object_id == str(exam.colleague_section.pk)

@@ -144,6 +144,17 @@ def test_student_list_query_count_does_not_grow_with_the_school(
         EnrollmentFactory(
             section=cast.other_section, student=StudentFactory(school=cast.school)
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # the page, and its audit row
         response = client.get(reverse("schools:students"))
     assert response.context["page"].paginator.count == 64
+
+
+def test_roster_and_list_reads_are_logged(login, cast):
+    client = login(cast.teacher)
+    client.get(section_url(cast.section))
+    client.get(reverse("schools:students"), {"q": "a"})
+    actions = dict(
+        AuditEvent.objects.filter(actor=cast.teacher).values_list("action", "summary")
+    )
+    assert "3 students" in actions["section.roster_viewed"]
+    assert "matching “a”" in actions["students.listed"]
