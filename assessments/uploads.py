@@ -365,10 +365,17 @@ def upload_check(
         for _, cells in sheet.rows
         if id_column < len(cells) and cells[id_column].strip()
     }
+    # Look IDs up only among the course's students, whom the team may see: a
+    # school-wide look-up would tell an uploader which IDs exist elsewhere.
+    course_sections = Section.objects.current().filter(course=assessment.course)
     school_students = {
         student.local_id: student
         for student in Student.objects.filter(
-            school_id=assessment.team.school_id, local_id__in=typed_ids
+            school_id=assessment.team.school_id,
+            local_id__in=typed_ids,
+            pk__in=Enrollment.objects.active()
+            .filter(section__in=course_sections)
+            .values("student_id"),
         )
     }
     takers = set(
@@ -378,7 +385,7 @@ def upload_check(
         Enrollment.objects.active()
         .filter(
             student_id__in=[s.pk for s in school_students.values()],
-            section__in=Section.objects.current().filter(course=assessment.course),
+            section__in=course_sections,
         )
         .exclude(section=section)
         .values_list("student_id", "section__name")
@@ -401,7 +408,8 @@ def upload_check(
                 Problem(
                     number,
                     id_label,
-                    f"No student of this school has the ID “{typed[:30]}”.",
+                    f"No student of {assessment.course} has the ID “{typed[:30]}”; "
+                    "check it against the class list.",
                 )
             )
         elif student.pk not in takers:
