@@ -105,7 +105,8 @@ def home_for(user) -> dict:
             Student.objects.filter(
                 active_enrollment_q("enrollments__"),
                 enrollments__section__in=Section.objects.current().filter(
-                    section_teachers__teacher=user
+                    section_teachers__teacher=user,
+                    course__school_id__in=teacher_schools,
                 ),
             )
             .distinct()

@@ -6,6 +6,15 @@ from plc.views import healthz
 admin.site.site_header = "PLC administration"
 admin.site.site_title = "PLC admin"
 
+
+def _superusers_only(request) -> bool:
+    # The admin shows every district's records unscoped, so it is for the
+    # site's operators alone; school staff work through the app's own pages.
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
+
 urlpatterns = [
     path("", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from schools.access import roles_of
 from schools.models import Course, Enrollment, School, Section
-from teams.access import TeamAccess
+from teams.access import TeamAccess, teams_for
 from teams.models import (
     ActionItem,
     EssentialOutcome,
@@ -457,17 +457,16 @@ def school_goals_overview(*, school: School, today: datetime.date | None = None)
 
 
 def action_items_for(user, *, today: datetime.date | None = None) -> list[ActionItem]:
-    """Open action items assigned to the person, in teams of schools they work at."""
-    school_ids = [r.school_id for r in roles_of(user) if r.school_id]
-    if not school_ids:
+    """Open action items assigned to the person, in the teams they may open: an
+    item left behind in a team they have left is the team's to reassign, and a
+    tick-box they could not use would only mislead."""
+    if not roles_of(user):
         return []
     today = today or timezone.localdate()
     items = list(
         open_items(
             ActionItem.objects.filter(
-                owner=user,
-                meeting__team__is_active=True,
-                meeting__team__school_id__in=school_ids,
+                owner=user, meeting__team__in=teams_for(user).filter(is_active=True)
             )
         )
     )

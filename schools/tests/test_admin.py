@@ -67,3 +67,12 @@ def test_teachers_cannot_reach_the_admin(client, cast):
     client.force_login(cast.teacher)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_staff_who_are_not_superusers_cannot_reach_the_admin(client, cast):
+    cast.principal.is_staff = True
+    cast.principal.save()
+    client.force_login(cast.principal)
+    response = client.get(reverse("admin:schools_student_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url

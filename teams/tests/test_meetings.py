@@ -139,3 +139,16 @@ def test_meeting_history_counts_items(login, squad):
     page = login(squad.colleague).get(reverse("teams:meetings", args=[squad.team.pk]))
     (row,) = page.context["page"]
     assert (row.open_item_count, row.item_count) == (1, 2)
+
+
+def test_items_of_a_team_the_owner_left_leave_their_home_page(squad):
+    from teams.models import TeamMembership
+    from teams.selectors import action_items_for
+    from teams.tests.factories import ActionItemFactory, MeetingFactory
+
+    item = ActionItemFactory(
+        meeting=MeetingFactory(team=squad.team), owner=squad.colleague
+    )
+    assert item in action_items_for(squad.colleague)
+    TeamMembership.objects.filter(team=squad.team, user=squad.colleague).delete()
+    assert item not in action_items_for(squad.colleague)
