@@ -142,6 +142,30 @@ def team_update(
     return team
 
 
+def team_set_active(*, team: Team, actor: User, active: bool, reason: str) -> Team:
+    """Archive a team that no longer meets (its history stays), or bring it back."""
+    reason = reason.strip()
+    if not active and not reason:
+        raise ValidationError({"reason": "Say why the team is archived."})
+    with transaction.atomic():
+        updated = Team.objects.filter(pk=team.pk, is_active=not active).update(
+            is_active=active
+        )
+        if updated != 1:
+            raise ValidationError(
+                f"The team is already {'active' if active else 'archived'}."
+            )
+        event_record(
+            team=team,
+            actor=actor,
+            action="team.restored" if active else "team.archived",
+            summary=f"{'Restored' if active else 'Archived'} {team}.",
+            reason=reason,
+        )
+    team.is_active = active
+    return team
+
+
 def eligible_members(school: School):
     """Staff who may join a team of this school: anyone with a role there."""
     return User.objects.filter(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/<int:school_pk>/", views.team_create, name="create"),
     path("<int:pk>/", views.workspace, name="workspace"),
     path("<int:pk>/edit/", views.team_edit, name="edit"),
+    path("<int:pk>/archive/", views.team_archive, name="archive"),
     path("<int:pk>/history/", views.team_history, name="history"),
     path("<int:pk>/members/", views.team_members, name="members"),
     path(

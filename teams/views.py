@@ -128,6 +128,34 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def team_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    access = team_to_manage(request.user, pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.team_set_active(
+            team=access.team,
+            actor=request.user,
+            active=active,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("teams:edit", access.team.pk)
+    messages.success(
+        request,
+        f"{access.team} is {'active again' if active else 'archived'}: "
+        + (
+            "its members see it in their teams."
+            if active
+            else "members no longer see it; its history is kept."
+        ),
+    )
+    return redirect("teams:list")
+
+
+@login_required
 def team_members(request: HttpRequest, pk: int) -> HttpResponse:
     access = team_for(request.user, pk)
     team = access.team

@@ -216,3 +216,38 @@ def test_history_shows_who_did_what_and_why(login, squad):
     html = page.content.decode()
     assert "Retired essential outcome ALG1.EO1" in html
     assert "Folded into EO2" in html
+
+
+def test_principal_archives_a_team_with_a_reason_and_restores_it(login, squad):
+    from django.urls import reverse
+
+    client = login(squad.principal)
+    url = reverse("teams:archive", args=[squad.team.pk])
+    refused = client.post(url, {"active": "0", "reason": " "}, follow=True)
+    assert "Say why the team is archived" in refused.content.decode()
+    squad.team.refresh_from_db()
+    assert squad.team.is_active
+    client.post(url, {"active": "0", "reason": "Merged into the math team."})
+    squad.team.refresh_from_db()
+    assert not squad.team.is_active
+    assert squad.team.events.filter(
+        action="team.archived", reason="Merged into the math team."
+    ).exists()
+    member = login(squad.colleague).get(squad.team.get_absolute_url())
+    assert member.status_code == 404
+    principal_view = login(squad.principal).get(squad.team.get_absolute_url())
+    assert "This team is archived" in principal_view.content.decode()
+    login(squad.principal).post(url, {"active": "1"})
+    squad.team.refresh_from_db()
+    assert squad.team.is_active
+
+
+@pytest.mark.parametrize("who", ["teacher", "colleague", "other_principal"])
+def test_only_the_principal_archives(login, squad, who):
+    from django.urls import reverse
+
+    url = reverse("teams:archive", args=[squad.team.pk])
+    response = login(getattr(squad, who)).post(url, {"active": "0", "reason": "x"})
+    assert response.status_code == 404
+    squad.team.refresh_from_db()
+    assert squad.team.is_active
