@@ -32,6 +32,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PRIVATE_PG_PORT = 54329
 PRIVATE_REDIS_PORT = 63799
 CHROMIUM = "/usr/bin/chromium"
+# Names what belongs to this checkout (its private cluster, its test database).
+CHECKOUT_ID = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
 
 started: list[tuple[str, list[str]]] = []  # (what, command that stops it)
 
@@ -133,8 +135,7 @@ def private_pg_dir() -> Path:
             capture_output=True,
         )
         if check.returncode != 0:
-            digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
-            data = Path("/var/tmp") / f"plc-postgres-{digest}"  # noqa: S108
+            data = Path("/var/tmp") / f"plc-postgres-{CHECKOUT_ID}"  # noqa: S108
     return data
 
 
@@ -413,8 +414,7 @@ def test(pytest_args: list[str]) -> int:
     env.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use")
     # A test database per checkout: two clones tested at once never drop each
     # other's database.
-    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
-    env.setdefault("DATABASE_TEST_NAME", f"test_plc_{digest}")
+    env.setdefault("DATABASE_TEST_NAME", f"test_plc_{CHECKOUT_ID}")
     say("ruff check")
     if subprocess.run([str(VENV_BIN / "ruff"), "check", "."], cwd=ROOT).returncode:
         return 1
