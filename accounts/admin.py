@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from accounts.models import AuditEvent, User
-from accounts.services import audit_record, send_password_set_email
+from accounts.models import Event, User
+from accounts.services import send_password_set_email
 
 
 class UserCreationByEmailForm(UserCreationForm):
@@ -65,14 +65,10 @@ class UserAdmin(BaseUserAdmin):
         active = queryset.filter(is_active=True)
         for user in active:
             send_password_set_email(
-                user=user, domain=request.get_host(), use_https=request.is_secure()
-            )
-            audit_record(
+                user=user,
+                domain=request.get_host(),
+                use_https=request.is_secure(),
                 actor=request.user,
-                action="user.password_set_sent",
-                obj=user,
-                summary=f"Sent a password-set e-mail to {user.email}",
-                request=request,
             )
         sent = active.count()
         skipped = queryset.count() - sent
@@ -84,20 +80,14 @@ class UserAdmin(BaseUserAdmin):
         )
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = (
-        "created_at",
-        "actor",
-        "action",
-        "object_type",
-        "object_id",
-        "summary",
-    )
-    list_filter = ("action", "object_type")
-    search_fields = ("actor__email", "object_id", "summary")
-    date_hierarchy = "created_at"
-    list_select_related = ("actor",)
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ("at", "type", "actor", "system", "school", "summary")
+    list_filter = ("type", "system")
+    search_fields = ("actor__email", "summary", "reason")
+    date_hierarchy = "at"
+    list_select_related = ("actor", "school")
+    raw_id_fields = ("actor", "school", "student", "team", "assessment")
 
     def has_add_permission(self, request):
         return False

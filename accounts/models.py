@@ -4,9 +4,12 @@ from django.contrib.auth.models import (
     BaseUserManager,
     PermissionsMixin,
 )
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from accounts.events import EventType
 
 
 class Role(models.TextChoices):
@@ -109,26 +112,116 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
-class AuditEvent(models.Model):
-    """Who did or saw what, and when. Reads of student records land here too."""
+class Event(models.Model):
+    """One change to PLC's data: who (or which job), when, what, why, and the
+    values before and after (docs/domain.md, "The record of change").
 
+    Written only by services, inside the transaction of the change itself, so a
+    change that fails leaves no event and an event never describes a change that
+    did not happen. Rows are never edited or deleted.
+    """
+
+    # Not `choices=`: the enumeration grows with every feature, and its labels
+    # are read from `EventType` rather than frozen into migrations.
+    type = models.CharField(max_length=60)
+    at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="audit_events",
+        related_name="events",
     )
-    action = models.CharField(max_length=60, db_index=True)
-    object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=64)
-    summary = models.CharField(max_length=255, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    system = models.CharField(
+        max_length=40, blank=True, help_text="The job that acted, when no person did."
+    )
+    # Real links to what the event concerns; every one may be empty. Higher apps'
+    # models are named by label so that accounts imports none of them.
+    school = models.ForeignKey(
+        "schools.School",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    student = models.ForeignKey(
+        "schools.Student",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "teams.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assessment = models.ForeignKey(
+        "assessments.CommonAssessment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    summary = models.CharField(max_length=300)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text='Structured detail: {"before": {...}, "after": {...}, ...}.',
+    )
 
     class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["object_type", "object_id", "-created_at"])]
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["student", "-at"],
+                condition=models.Q(student__isnull=False),
+                name="event_student_at",
+            ),
+            models.Index(
+                fields=["team", "-at"],
+                condition=models.Q(team__isnull=False),
+                name="event_team_at",
+            ),
+            models.Index(
+                fields=["assessment", "-at"],
+                condition=models.Q(assessment__isnull=False),
+                name="event_assessment_at",
+            ),
+            models.Index(fields=["school", "-at"], name="event_school_at"),
+            models.Index(fields=["type", "-at"], name="event_type_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(actor__isnull=False) | ~models.Q(system=""),
+                name="event_has_actor_or_system",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.type_label}: {self.summary}"
+
+    @property
+    def type_label(self) -> str:
+        try:
+            return EventType(self.type).label
+        except ValueError:
+            return self.type
+
+    @property
+    def before(self) -> dict:
+        return self.data.get("before") or {}
+
+    @property
+    def after(self) -> dict:
+        return self.data.get("after") or {}
+
+    @property
+    def who(self) -> str:
+        if self.actor_id:
+            return str(self.actor)
+        return f"PLC ({self.system.replace('_', ' ')})" if self.system else "PLC"

@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
+from accounts.events import EventType
 from accounts.models import User
+from accounts.services import event_record
 from assessments.models import CommonAssessment
 from teams.models import Meeting
-from teams.services import event_record
 
 
 def data_meeting_choices(assessment: CommonAssessment) -> QuerySet[Meeting]:
@@ -33,7 +34,7 @@ def data_meeting_set(
         event_record(
             team=assessment.team,
             actor=actor,
-            action="assessment.data_meeting",
+            type=EventType.DATA_MEETING_LINKED,
             summary=(
                 f"Set the data meeting of “{assessment.title}” to {meeting}."
                 if meeting

@@ -18,6 +18,7 @@ from assessments.models import (
     StudentMastery,
 )
 from assessments.scoring import Cell, display, level, outcome_percent
+from schools.access_log import note_students
 from schools.models import Enrollment, Section, Student
 from teams.models import EssentialOutcome
 
@@ -149,6 +150,7 @@ def entry_grid(*, assessment: CommonAssessment, section: Section) -> Grid:
             "last_name", "first_name", "local_id"
         )
     )
+    note_students(students, what=f"Results of {assessment.title}: {section}")
     scores: dict[int, dict[int, ItemScore]] = defaultdict(dict)
     for score in ItemScore.objects.filter(
         item__assessment=assessment, student__in=[s.pk for s in students]

@@ -14,7 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.events import EventType
 from accounts.models import User
+from accounts.services import event_record
 from assessments import mastery
 from assessments.models import (
     DEFAULT_RETEACH_THRESHOLD,
@@ -29,7 +31,6 @@ from assessments.models import (
 from assessments.scoring import Cell, outcome_percent, parse_entry
 from schools.models import Course, Enrollment, Section, Student
 from teams.models import EssentialOutcome, Team
-from teams.services import event_record
 
 Status = CommonAssessment.Status
 
@@ -73,7 +74,7 @@ def assessment_create(
         event_record(
             team=team,
             actor=actor,
-            action="assessment.created",
+            type=EventType.ASSESSMENT_CREATED,
             summary=f"Created the common assessment “{title}”.",
         )
     return assessment
@@ -170,7 +171,7 @@ def items_replace(
         event_record(
             team=assessment.team,
             actor=actor,
-            action="assessment.items",
+            type=EventType.ASSESSMENT_ITEMS_CHANGED,
             summary=f"Set {len(created)} items of “{assessment.title}”.",
         )
     return created
@@ -216,13 +217,23 @@ def _set_status(assessment, status, actor, summary, reason="") -> None:
             raise ValidationError(
                 "Someone else changed this assessment's status; reload the page."
             )
+        old_status = assessment.status
         assessment.refresh_from_db()
+        if status == Status.FINALIZED:
+            event_type = EventType.ASSESSMENT_FINALIZED
+        elif old_status == Status.FINALIZED:
+            event_type = EventType.ASSESSMENT_REOPENED
+        else:
+            event_type = EventType.ASSESSMENT_OPENED
         event_record(
+            type=event_type,
             team=assessment.team,
+            assessment=assessment,
             actor=actor,
-            action=f"assessment.{status}",
             summary=summary.format(assessment.title),
             reason=reason,
+            before={"status": old_status},
+            after={"status": status},
         )
         _enqueue_recompute(assessment_students(assessment))
 
@@ -285,7 +296,7 @@ def retake_create(
         event_record(
             team=original.team,
             actor=actor,
-            action="assessment.retake",
+            type=EventType.RETAKE_CREATED,
             summary=f"Created a retake of “{original.title}” for {len(not_yet)} "
             "students not yet proficient.",
         )
@@ -451,7 +462,7 @@ def scores_import(
         event_record(
             team=assessment.team,
             actor=actor,
-            action="assessment.upload",
+            type=EventType.RESULTS_UPLOADED,
             summary=f"Uploaded {len(to_save)} results to “{assessment.title}”.",
         )
         _enqueue_recompute({score.student_id for score in to_save})
@@ -647,7 +658,7 @@ def reteach_item_set_done(*, item: ReteachItem, actor: User, done: bool) -> Rete
         event_record(
             team=item.assessment.team,
             actor=actor,
-            action="reteach.done" if done else "reteach.reopened",
+            type=EventType.RETEACH_DONE if done else EventType.RETEACH_UNDONE,
             summary=f"{'Retaught' if done else 'Reopened reteaching of'} "
             f"{item.outcome.code} to {item.section}.",
         )

@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.services import audit_record
 from assessments import selectors, services
 from assessments.access import (
     assessment_for,
@@ -242,14 +241,6 @@ def entry_grid(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse:
     access = assessment_for(request.user, pk)
     section = entry_section_for(request.user, access, section_pk)
     grid = selectors.entry_grid(assessment=access.assessment, section=section)
-    audit_record(
-        actor=request.user,
-        action="results.viewed",
-        obj=section,
-        summary=f"Opened the results of {access.assessment.title} for {section} "
-        f"({len(grid.rows)} students)",
-        request=request,
-    )
     return render(
         request,
         "assessments/grid.html",

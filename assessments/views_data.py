@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from accounts.services import audit_record
 from assessments import analysis
 from assessments.access import assessment_for, assessment_to_build
 from assessments.forms_data import DataMeetingForm
@@ -22,13 +21,6 @@ def data_page(request: HttpRequest, pk: int) -> HttpResponse:
     access = assessment_for(request.user, pk)
     assessment = access.assessment
     page = analysis.data_page(assessment=assessment, viewer=request.user)
-    audit_record(
-        actor=request.user,
-        action="assessment.data_viewed",
-        obj=assessment,
-        summary=f"Viewed the data page of “{assessment.title}”.",
-        request=request,
-    )
     meeting_form = None
     if access.can_build:
         meeting_form = DataMeetingForm(
@@ -56,13 +48,6 @@ def data_export(request: HttpRequest, pk: int, table: str) -> HttpResponse:
         raise Http404("No such table.")
     assessment = access.assessment
     page = analysis.data_page(assessment=assessment, viewer=request.user)
-    audit_record(
-        actor=request.user,
-        action="assessment.data_exported",
-        obj=assessment,
-        summary=f"Exported the {table} table of “{assessment.title}”.",
-        request=request,
-    )
     name = f"{slugify(assessment.title) or 'assessment'}-{table}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

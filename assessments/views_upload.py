@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 
-from accounts.services import audit_record
 from assessments import selectors, uploads
 from assessments.access import assessment_for, entry_section_for
 from assessments.analysis import spreadsheet_safe
@@ -126,13 +125,6 @@ def upload_template(request: HttpRequest, pk: int, section_pk: int) -> HttpRespo
     items = selectors.assessment_items(assessment)
     students = assessment_students(assessment, sections=[section]).order_by(
         "last_name", "first_name", "local_id"
-    )
-    audit_record(
-        actor=request.user,
-        action="roster.exported",
-        obj=section,
-        summary=f"Downloaded the result sheet of {assessment.title} for {section}",
-        request=request,
     )
     name = f"{slugify(assessment.title)}-{slugify(section.name)}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "schools.access_log.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -176,11 +177,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "schools.tasks.requeue_stalled_imports",
         "schedule": 60 * 10,
     },
+    "purge-old-access-records": {
+        "task": "schools.tasks.purge_access_records",
+        "schedule": 60 * 60 * 24,
+    },
     "purge-expired-sessions": {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,
     },
 }
+
+# The record of access to student data is kept this many days (0: for as long as
+# the student records themselves, which is what FERPA asks by default). A district
+# whose agreement sets a period puts it here; a daily job deletes older records.
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 0, minimum=0)
 
 # E-mail: console in development, SMTP otherwise.
 EMAIL_BACKEND = env_str(

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
+from schools.access_log import note_students
 from schools.models import Enrollment, School, Section, StaffRole, Student
 
 # Apps above `schools` (teams, interventions) widen access through these hooks,
@@ -152,7 +153,10 @@ def section_for(user, pk: int) -> Section:
     )
 
 
-def student_for(user, pk: int) -> Student:
-    return get_object_or_404(
+def student_for(user, pk: int, *, what: str = "Student record") -> Student:
+    """The student, noted as read by this request (see `access_log`)."""
+    student = get_object_or_404(
         students_for(user).select_related("school", "counselor"), pk=pk
     )
+    note_students([student], what=what)
+    return student

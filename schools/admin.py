@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from schools.models import (
+    AccessedStudent,
+    AccessRecord,
     Course,
     District,
     Enrollment,
@@ -125,3 +127,33 @@ class GuardianAdmin(admin.ModelAdmin):
     list_filter = ("relationship", "is_active", "district")
     search_fields = ("last_name", "first_name", "email", "phone", "students__local_id")
     autocomplete_fields = ("students",)
+
+
+class AccessedStudentInline(admin.TabularInline):
+    model = AccessedStudent
+    fields = ("student", "at")
+    readonly_fields = fields
+    raw_id_fields = ("student",)
+    extra = 0
+    can_delete = False
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """The record of access is evidence: it can be read, never written here."""
+
+    list_display = ("at", "user", "role", "kind", "what", "student_count")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "what", "path")
+    date_hierarchy = "at"
+    list_select_related = ("user",)
+    inlines = [AccessedStudentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -18,8 +18,9 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.events import EventType
 from accounts.models import Role, User
-from accounts.services import audit_record
+from accounts.services import event_record
 from schools.access import roles_of
 from schools.models import ImportRun
 from schools.oneroster import Scope, SourceError, import_oneroster, open_source
@@ -88,6 +89,7 @@ def import_run_for(user, pk: int) -> ImportRun:
     return get_object_or_404(import_runs_for(user), pk=pk)
 
 
+@transaction.atomic
 def import_run_create(
     *, user: User, target: ImportTarget, file_name: str, data: bytes, request=None
 ) -> ImportRun:
@@ -105,12 +107,12 @@ def import_run_create(
         upload=data,
         stage="Waiting for a worker",
     )
-    audit_record(
+    event_record(
+        type=EventType.ROSTER_IMPORT_QUEUED,
         actor=user,
-        action="roster.import_queued",
-        obj=run,
+        school_id=target.scope.school_id,
         summary=f"Uploaded {run.file_name} for {target.label}",
-        request=request,
+        data={"import_run_id": run.pk, "file_sha256": run.file_sha256},
     )
     transaction.on_commit(lambda: run_roster_import.delay(run_id=run.pk))
     return run
@@ -231,6 +233,7 @@ def _refusal(file_name: str, message: str) -> dict:
     }
 
 
+@transaction.atomic
 def _finish(run: ImportRun, report: dict) -> None:
     run.report = report
     run.status = (
@@ -257,11 +260,19 @@ def _finish(run: ImportRun, report: dict) -> None:
             "finished_at",
         ]
     )
-    audit_record(
+    event_record(
+        type=EventType.ROSTER_IMPORTED
+        if report["ok"]
+        else EventType.ROSTER_IMPORT_REFUSED,
         actor=run.uploaded_by,
-        action="roster.imported" if report["ok"] else "roster.import_refused",
-        obj=run,
+        system="roster_import",
+        school_id=run.school_id,
         summary=run.summary,
+        data={
+            "import_run_id": run.pk,
+            "counts": report.get("counts", {}),
+            "error_count": report.get("error_count", 0),
+        },
     )
 
 

@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -512,3 +513,73 @@ class ImportRun(models.Model):
             self.Status.REFUSED,
             self.Status.FAILED,
         }
+
+
+class AccessKind(models.TextChoices):
+    PAGE = "page", "Page"
+    EXPORT = "export", "Export"
+
+
+class AccessRecord(models.Model):
+    """One read or export of student data by a staff member: the record of
+    access to education records (docs/domain.md, "The record of access").
+
+    The students it showed are `AccessedStudent` rows, one per student, so "who
+    has seen this student's data" is one indexed query. Written at the end of
+    the request by `schools.access_log`, never by a view.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="access_records",
+    )
+    role = models.CharField(
+        max_length=100, help_text="The roles under which the data was read."
+    )
+    kind = models.CharField(max_length=10, choices=AccessKind.choices)
+    what = models.CharField(max_length=200, help_text="The page or export.")
+    path = models.CharField(max_length=500)
+    student_count = models.PositiveIntegerField(default=0)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-at"], name="access_user_at"),
+            # Retention deletes by age; a BRIN index stays tiny on an
+            # append-only table ordered by time.
+            BrinIndex(fields=["at"], name="access_at_brin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what}"
+
+
+class AccessedStudent(models.Model):
+    """One student shown by one `AccessRecord`."""
+
+    record = models.ForeignKey(
+        AccessRecord, on_delete=models.CASCADE, related_name="students"
+    )
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    # Copied from the record so the per-student history needs no join to sort
+    # or to be cut by age.
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["student", "-at"], name="accessed_student_at"),
+            BrinIndex(fields=["at"], name="accessed_at_brin"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "student"], name="accessed_student_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} student {self.student_id}"

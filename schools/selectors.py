@@ -1,6 +1,8 @@
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from schools.access import students_for
+from schools.access_log import note_students
 from schools.models import Enrollment, Section, Student, active_enrollment_q
 
 
@@ -21,12 +23,24 @@ def student_search(
     return students.order_by("last_name", "first_name", "local_id")
 
 
-def section_roster(*, user, section: Section) -> QuerySet[Student]:
+def student_search_page(
+    *, user, query: str = "", grade: int | None = None, number, per_page: int
+) -> Page:
+    """One page of `student_search`; the students on it are noted as read."""
+    students = student_search(user=user, query=query, grade=grade)
+    page = Paginator(students, per_page).get_page(number)
+    note_students(page.object_list, what="Student list")
+    return page
+
+
+def section_roster(*, user, section: Section) -> list[Student]:
     """The section's currently enrolled students that the user may see."""
     enrolled = Enrollment.objects.active().filter(section=section).values("student_id")
-    return (
+    students = list(
         students_for(user).filter(pk__in=enrolled).order_by("last_name", "first_name")
     )
+    note_students(students, what=f"Class roster: {section}")
+    return students
 
 
 def student_sections(*, student: Student) -> QuerySet[Enrollment]:

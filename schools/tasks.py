@@ -34,3 +34,11 @@ def requeue_stalled_imports() -> int:
     for run_id in run_ids:
         run_roster_import.delay(run_id=run_id)
     return len(run_ids)
+
+
+@shared_task
+def purge_access_records() -> int:
+    """Delete records of access older than ACCESS_LOG_RETENTION_DAYS."""
+    from schools.access_log import access_records_purge
+
+    return access_records_purge()

@@ -9,7 +9,6 @@ from teams.models import (
     SchoolGoal,
     SmartGoal,
     Team,
-    TeamEvent,
     TeamMembership,
 )
 
@@ -93,19 +92,3 @@ class SchoolGoalAdmin(admin.ModelAdmin):
     list_display = ("title", "school", "is_active", "position")
     list_filter = ("is_active", "school")
     search_fields = ("title", "description")
-
-
-@admin.register(TeamEvent)
-class TeamEventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "team", "actor", "action", "summary")
-    list_filter = ("action", "team__school")
-    search_fields = ("summary", "reason", "team__name", "actor__email")
-    date_hierarchy = "created_at"
-    list_select_related = ("team", "actor")
-
-    # The record of who did what is written by the services, never by hand.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -17,7 +17,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.events import EventType
 from accounts.models import Role
+from accounts.services import event_build, events_record
 from schools.models import Course, District, School, SectionTeacher, StaffRole
 from teams.models import (
     ActionItem,
@@ -28,7 +30,6 @@ from teams.models import (
     SchoolGoal,
     SmartGoal,
     Team,
-    TeamEvent,
     TeamMembership,
 )
 
@@ -566,15 +567,15 @@ class TeamsDemo:
                     )
                 )
             events.append(
-                TeamEvent(
-                    team=team,
+                event_build(
+                    type=EventType.TEAM_CREATED,
                     actor=principal,
-                    action="team.created",
+                    team=team,
                     summary=f"Created {team}",
                 )
             )
         SmartGoal.objects.bulk_create(goals)
-        TeamEvent.objects.bulk_create(events)
+        events_record(events)
         self.build_meetings(teams, members_of, first_outcome, plans)
         return teams
 

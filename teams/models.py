@@ -65,7 +65,10 @@ class MasteryMethod(models.TextChoices):
     POWER_LAW = "power_law", "Power law (Marzano)"
 
 
+# The one declaration of the methods' defaults (docs/domain.md, "Mastery"):
+# `assessments.mastery` implements the methods above and takes these from here.
 WEIGHTED_METHODS = {MasteryMethod.DECAYING_AVERAGE, MasteryMethod.WEIGHTED_LATEST}
+DEFAULT_MASTERY_METHOD = MasteryMethod.DECAYING_AVERAGE
 DEFAULT_MASTERY_WEIGHT = Decimal("0.65")
 DEFAULT_MASTERY_N = 3
 
@@ -552,27 +555,3 @@ class ActionItem(models.Model):
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return not self.is_done and self.due_on is not None and self.due_on < today
-
-
-class TeamEvent(models.Model):
-    """A change the team cares about: who, when, what and why."""
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    action = models.CharField(max_length=40, db_index=True)
-    summary = models.CharField(max_length=300)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["team", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.summary}"

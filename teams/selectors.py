@@ -12,12 +12,15 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.events import EventType
+from accounts.models import Event, User
 from schools.access import roles_of
-from schools.models import Course, Enrollment, School, Section
+from schools.models import Course, Enrollment, School, Section, StaffRole
 from teams.access import TeamAccess, teams_for
 from teams.models import (
     ActionItem,
@@ -25,7 +28,6 @@ from teams.models import (
     Meeting,
     SmartGoal,
     Team,
-    TeamEvent,
     TeamMembership,
 )
 
@@ -436,8 +438,29 @@ def meeting_detail(*, team: Team, pk: int) -> Meeting:
     )
 
 
-def team_events(*, team: Team, limit: int = 200) -> list[TeamEvent]:
-    return list(team.events.select_related("actor")[:limit])
+HISTORY_PER_PAGE = 100
+
+
+def team_history(*, team: Team, number=1) -> Page:
+    """The team's record of change, newest first, a page at a time: one indexed
+    query plus a count. Result changes are left to each cell's own history, so
+    the team's decisions are not buried under thousands of keystrokes."""
+    events = (
+        Event.objects.filter(team=team)
+        .exclude(type=EventType.SCORE_CHANGED)
+        .select_related("actor")
+    )
+    return Paginator(events, HISTORY_PER_PAGE).get_page(number)
+
+
+def eligible_members(school: School) -> QuerySet[User]:
+    """Staff who may join a team of this school: anyone with a role there."""
+    return User.objects.filter(
+        is_active=True,
+        pk__in=StaffRole.objects.filter(school=school, is_active=True).values(
+            "user_id"
+        ),
+    ).order_by("last_name", "first_name", "email")
 
 
 def school_goals_overview(*, school: School, today: datetime.date | None = None):

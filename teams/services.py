@@ -2,7 +2,8 @@
 
 Each runs in a transaction, checks the rules that span rows (unique codes, a
 member from the same school, a target above the baseline) and writes a
-`TeamEvent` saying who did what and why. A `ValidationError` names the field (or
+`accounts.Event` saying who did what and why (docs/domain.md, "The record of
+change"). A `ValidationError` names the field (or
 CSV row) at fault, and nothing is saved.
 """
 
@@ -16,8 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.events import EventType
 from accounts.models import User
-from schools.models import Course, School, StaffRole
+from accounts.services import changes, event_record, snapshot
+from schools.models import Course, School
 from teams.models import (
     ActionItem,
     EssentialOutcome,
@@ -27,27 +30,13 @@ from teams.models import (
     SchoolGoal,
     SmartGoal,
     Team,
-    TeamEvent,
     TeamMembership,
     clean_mastery,
     percent_label,
     validate_outcome_code,
     validate_standard_code,
 )
-from teams.selectors import scope_progress
-
-
-def event_record(
-    *, team: Team, actor: User | None, action: str, summary: str, reason: str = ""
-) -> TeamEvent:
-    return TeamEvent.objects.create(
-        team=team,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        summary=summary[:300],
-        reason=reason,
-    )
-
+from teams.selectors import eligible_members, scope_progress
 
 # Teams and members ---------------------------------------------------------
 
@@ -96,7 +85,7 @@ def team_create(
     team.save()
     team.courses.set(courses)
     event_record(
-        team=team, actor=actor, action="team.created", summary=f"Created {team}"
+        team=team, actor=actor, type=EventType.TEAM_CREATED, summary=f"Created {team}"
     )
     return team
 
@@ -114,6 +103,7 @@ def team_update(
     mastery_n: int,
 ) -> Team:
     team = Team.objects.select_for_update().get(pk=team.pk)
+    old = _team_values(team)
     team.name = _check_name(team.school, name, exclude=team.pk)
     courses = _check_courses(team.school, courses)
     kept = (
@@ -136,10 +126,26 @@ def team_update(
     team.full_clean()
     team.save()
     team.courses.set(courses)
-    event_record(
-        team=team, actor=actor, action="team.updated", summary=f"Edited {team}"
-    )
+    before, after = changes(old, _team_values(team))
+    if after:
+        event_record(
+            team=team,
+            actor=actor,
+            type=EventType.TEAM_UPDATED,
+            summary=f"Edited {team}: {', '.join(after).replace('_', ' ')}",
+            before=before,
+            after=after,
+        )
     return team
+
+
+TEAM_FIELDS = ("name", "kind", "mastery_method", "mastery_weight", "mastery_n")
+
+
+def _team_values(team: Team) -> dict:
+    return snapshot(team, TEAM_FIELDS) | {
+        "course_ids": sorted(team.courses.values_list("pk", flat=True))
+    }
 
 
 def team_set_active(*, team: Team, actor: User, active: bool, reason: str) -> Team:
@@ -158,22 +164,12 @@ def team_set_active(*, team: Team, actor: User, active: bool, reason: str) -> Te
         event_record(
             team=team,
             actor=actor,
-            action="team.restored" if active else "team.archived",
+            type=EventType.TEAM_RESTORED if active else EventType.TEAM_ARCHIVED,
             summary=f"{'Restored' if active else 'Archived'} {team}.",
             reason=reason,
         )
     team.is_active = active
     return team
-
-
-def eligible_members(school: School):
-    """Staff who may join a team of this school: anyone with a role there."""
-    return User.objects.filter(
-        is_active=True,
-        pk__in=StaffRole.objects.filter(school=school, is_active=True).values(
-            "user_id"
-        ),
-    ).order_by("last_name", "first_name", "email")
 
 
 @transaction.atomic
@@ -190,8 +186,9 @@ def membership_add(
     event_record(
         team=team,
         actor=actor,
-        action="member.added",
+        type=EventType.MEMBER_ADDED,
         summary=f"Added {user} as {membership.get_role_display().lower()}",
+        after={"user_id": user.pk, "role": role},
     )
     return membership
 
@@ -202,23 +199,30 @@ def membership_set_role(
 ) -> TeamMembership:
     if membership.role == role:
         return membership
+    old_role = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
     event_record(
         team=membership.team,
         actor=actor,
-        action="member.role_changed",
+        type=EventType.MEMBER_ROLE_CHANGED,
         summary=f"Made {membership.user} {membership.get_role_display().lower()}",
+        before={"user_id": membership.user_id, "role": old_role},
+        after={"user_id": membership.user_id, "role": role},
     )
     return membership
 
 
 @transaction.atomic
 def membership_remove(*, membership: TeamMembership, actor: User) -> None:
-    team, user = membership.team, membership.user
+    team, user, role = membership.team, membership.user, membership.role
     membership.delete()
     event_record(
-        team=team, actor=actor, action="member.removed", summary=f"Removed {user}"
+        team=team,
+        actor=actor,
+        type=EventType.MEMBER_REMOVED,
+        summary=f"Removed {user}",
+        before={"user_id": user.pk, "role": role},
     )
 
 
@@ -238,6 +242,9 @@ def norms_replace(*, team: Team, actor: User, norms: Sequence[str]) -> list[Norm
             raise ValidationError(
                 {"norms": f"Norm {index} is longer than 300 characters."}
             )
+    old = list(Norm.objects.filter(team=team).values_list("text", flat=True))
+    if old == cleaned:
+        return list(Norm.objects.filter(team=team))
     Norm.objects.filter(team=team).delete()
     saved = Norm.objects.bulk_create(
         [
@@ -248,8 +255,10 @@ def norms_replace(*, team: Team, actor: User, norms: Sequence[str]) -> list[Norm
     event_record(
         team=team,
         actor=actor,
-        action="norms.updated",
+        type=EventType.NORMS_UPDATED,
         summary=f"Updated the norms ({len(saved)})",
+        before={"norms": old},
+        after={"norms": cleaned},
     )
     return saved
 
@@ -275,13 +284,14 @@ def commitments_update(
     commitments, _ = SchoolCommitments.objects.select_for_update().get_or_create(
         school=school
     )
+    existing = {goal.pk: goal for goal in SchoolGoal.objects.filter(school=school)}
+    old = _commitment_values(commitments, existing.values())
     commitments.mission = mission.strip()
     commitments.vision = vision.strip()
     commitments.values = values.strip()
     commitments.updated_by = actor
     commitments.updated_at = timezone.now()
     commitments.save()
-    existing = {goal.pk: goal for goal in SchoolGoal.objects.filter(school=school)}
     titles = [goal.title.strip().lower() for goal in goals]
     for index, title in enumerate(titles):
         if title in titles[:index]:
@@ -297,7 +307,32 @@ def commitments_update(
         goal.is_active = data.is_active
         goal.position = position
         goal.save()
+        existing[goal.pk] = goal
+    before, after = changes(old, _commitment_values(commitments, existing.values()))
+    if after:
+        event_record(
+            type=EventType.COMMITMENTS_UPDATED,
+            actor=actor,
+            school=school,
+            summary=f"Edited the school's {', '.join(after)}",
+            before=before,
+            after=after,
+        )
     return commitments
+
+
+def _commitment_values(commitments: SchoolCommitments, goals) -> dict:
+    return snapshot(commitments, ("mission", "vision", "values")) | {
+        "goals": [
+            {
+                "id": goal.pk,
+                "title": goal.title,
+                "description": goal.description,
+                "is_active": goal.is_active,
+            }
+            for goal in sorted(goals, key=lambda goal: (goal.position, goal.pk))
+        ]
+    }
 
 
 # Essential outcomes --------------------------------------------------------
@@ -411,10 +446,22 @@ def outcome_create(
     event_record(
         team=team,
         actor=actor,
-        action="outcome.created",
+        type=EventType.OUTCOME_CREATED,
         summary=f"Added essential outcome {outcome.code}",
     )
     return outcome
+
+
+OUTCOME_FIELDS = (
+    "course",
+    "code",
+    "statement",
+    "standards",
+    "unit",
+    "mastery_method",
+    "mastery_weight",
+    "mastery_n",
+)
 
 
 @transaction.atomic
@@ -464,6 +511,7 @@ def outcome_update(
         if old != new
     ]
     previous_code = outcome.code
+    old = snapshot(outcome, OUTCOME_FIELDS)
     outcome.course = course
     outcome.code = code
     outcome.statement = statement
@@ -479,12 +527,15 @@ def outcome_update(
         raise ValidationError(
             {"code": f"The team already has an outcome {code}."}
         ) from None
+    before, after = changes(old, snapshot(outcome, OUTCOME_FIELDS))
     if changed:
         event_record(
             team=outcome.team,
             actor=actor,
-            action="outcome.updated",
+            type=EventType.OUTCOME_UPDATED,
             summary=f"Edited essential outcome {previous_code}: {', '.join(changed)}",
+            before=before,
+            after=after,
         )
     return outcome
 
@@ -502,7 +553,7 @@ def outcome_retire(
         event_record(
             team=outcome.team,
             actor=actor,
-            action="outcome.retired",
+            type=EventType.OUTCOME_RETIRED,
             summary=f"Retired essential outcome {outcome.code}",
             reason=reason.strip(),
         )
@@ -519,7 +570,7 @@ def outcome_restore(*, outcome: EssentialOutcome, actor: User) -> EssentialOutco
         event_record(
             team=outcome.team,
             actor=actor,
-            action="outcome.restored",
+            type=EventType.OUTCOME_RESTORED,
             summary=f"Brought back essential outcome {outcome.code}",
         )
     return outcome
@@ -625,7 +676,7 @@ def outcomes_import(
     event_record(
         team=team,
         actor=actor,
-        action="outcome.imported",
+        type=EventType.OUTCOMES_IMPORTED,
         summary=f"Imported {len(created)} essential outcomes for {course}",
     )
     return created
@@ -720,7 +771,10 @@ def goal_create(
         created_by=actor,
     )
     event_record(
-        team=team, actor=actor, action="goal.created", summary=f"Set a goal: {goal}"
+        team=team,
+        actor=actor,
+        type=EventType.GOAL_CREATED,
+        summary=f"Set a goal: {goal}",
     )
     if baseline_override is not None:
         computed_label = (
@@ -729,7 +783,7 @@ def goal_create(
         event_record(
             team=team,
             actor=actor,
-            action="goal.baseline_overridden",
+            type=EventType.GOAL_BASELINE_OVERRIDDEN,
             summary=f"Set the baseline to {percent_label(baseline_override)}% "
             f"(computed: {computed_label})",
             reason=reason,
@@ -765,6 +819,7 @@ def goal_update(
         # An unchanged deadline may have passed: the goal is then simply due.
         deadline_changed=deadline != goal.deadline,
     )
+    old = snapshot(goal, GOAL_FIELDS)
     override_changed = (goal.baseline_override, goal.baseline_override_reason) != (
         baseline_override,
         reason,
@@ -775,14 +830,20 @@ def goal_update(
     goal.baseline_override = baseline_override
     goal.baseline_override_reason = reason
     goal.save()
+    before, after = changes(old, snapshot(goal, GOAL_FIELDS))
     event_record(
-        team=goal.team, actor=actor, action="goal.updated", summary=f"Edited: {goal}"
+        team=goal.team,
+        actor=actor,
+        type=EventType.GOAL_UPDATED,
+        summary=f"Edited: {goal}",
+        before=before,
+        after=after,
     )
     if override_changed:
         event_record(
             team=goal.team,
             actor=actor,
-            action="goal.baseline_overridden",
+            type=EventType.GOAL_BASELINE_OVERRIDDEN,
             summary=(
                 f"Set the baseline to {percent_label(baseline_override)}%"
                 if baseline_override is not None
@@ -793,13 +854,22 @@ def goal_update(
     return goal
 
 
+GOAL_FIELDS = (
+    "target",
+    "deadline",
+    "school_goal",
+    "baseline_override",
+    "baseline_override_reason",
+)
+
+
 @transaction.atomic
 def goal_close(*, goal: SmartGoal, actor: User, reason: str = "") -> SmartGoal:
     if SmartGoal.objects.filter(pk=goal.pk, is_active=True).update(is_active=False):
         event_record(
             team=goal.team,
             actor=actor,
-            action="goal.closed",
+            type=EventType.GOAL_CLOSED,
             summary=f"Closed the goal: {goal}",
             reason=reason.strip(),
         )
@@ -852,7 +922,7 @@ def meeting_save(
     event_record(
         team=team,
         actor=actor,
-        action="meeting.created" if created else "meeting.updated",
+        type=EventType.MEETING_CREATED if created else EventType.MEETING_UPDATED,
         summary=f"{'Added' if created else 'Edited'} the {meeting}",
     )
     return meeting
@@ -878,7 +948,7 @@ def action_item_create(
     event_record(
         team=meeting.team,
         actor=actor,
-        action="action.created",
+        type=EventType.ACTION_CREATED,
         summary=f"Action item “{item.title}”"
         + (f" for {owner}" if owner else "")
         + (f", due {due_on:%-d %b}" if due_on else ""),
@@ -902,7 +972,7 @@ def action_item_set_done(*, item: ActionItem, actor: User, done: bool) -> Action
         event_record(
             team=item.meeting.team,
             actor=actor,
-            action="action.done" if done else "action.reopened",
+            type=EventType.ACTION_DONE if done else EventType.ACTION_REOPENED,
             summary=f"{'Done' if done else 'Reopened'}: {item.title}",
         )
     return item

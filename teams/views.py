@@ -159,7 +159,9 @@ def team_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def team_members(request: HttpRequest, pk: int) -> HttpResponse:
     access = team_for(request.user, pk)
     team = access.team
-    people = services.eligible_members(team.school).exclude(team_memberships__team=team)
+    people = selectors.eligible_members(team.school).exclude(
+        team_memberships__team=team
+    )
     form = MemberForm(request.POST or None, people=people)
     if request.method == "POST":
         if not access.can_manage:
@@ -243,7 +245,9 @@ def team_history(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "access": access,
             "team": access.team,
-            "events": selectors.team_events(team=access.team),
+            "page": selectors.team_history(
+                team=access.team, number=request.GET.get("page")
+            ),
         },
     )
 

@@ -1,6 +1,7 @@
 """The roster and people are all in the Django admin, searchable and filterable."""
 
 import pytest
+from django.db import transaction
 from django.contrib import admin
 from django.urls import reverse
 
@@ -17,11 +18,27 @@ def registered_models():
 
 @pytest.fixture
 def admin_client(client, cast):
-    from accounts.services import audit_record
+    from accounts.events import EventType
+    from accounts.services import event_record
+    from schools.models import AccessedStudent, AccessRecord
     from schools.tests.factories import GuardianFactory
 
     GuardianFactory(district=cast.district).students.add(cast.taught_students[0])
-    audit_record(actor=cast.teacher, action="student.viewed", obj=cast.untaught_student)
+    with transaction.atomic():
+        event_record(
+            type=EventType.COMMITMENTS_UPDATED,
+            actor=cast.principal,
+            school=cast.school,
+            summary="Edited the school's mission",
+            before={"mission": ""},
+            after={"mission": "Learning for all"},
+        )
+    record = AccessRecord.objects.create(
+        user=cast.teacher, role="Teacher", kind="page", what="Student record", path="/"
+    )
+    AccessedStudent.objects.create(
+        record=record, student=cast.untaught_student, at=record.at
+    )
     client.force_login(User.objects.create_superuser("root@district.example", "x" * 12))
     return client
 
@@ -30,7 +47,8 @@ def test_every_roster_model_is_registered():
     names = {model.__name__ for model in registered_models()}
     assert names >= {
         "User",
-        "AuditEvent",
+        "Event",
+        "AccessRecord",
         "District",
         "School",
         "StaffRole",

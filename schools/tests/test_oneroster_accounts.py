@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent, User
+from accounts.models import Event, User
 from accounts.services import send_password_set_email
 from schools.oneroster import import_oneroster, open_source
 from schools.tests.oneroster_helpers import FILES
@@ -83,4 +83,4 @@ def test_admin_action_sends_to_active_accounts_only(
         ["ana.rivera@lakeside.example"]
     ]
     assert "1 inactive account(s) skipped" in response.content.decode()
-    assert AuditEvent.objects.filter(action="user.password_set_sent").count() == 1
+    assert Event.objects.filter(type="user.password_set_sent").count() == 1

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from schools.models import AccessedStudent, AccessRecord
 from schools.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,15 +57,17 @@ def test_student_record_is_need_to_know(login, cast, who, student, status):
 def test_reading_a_student_record_is_logged(login, cast):
     student = cast.taught_students[0]
     login(cast.teacher).get(student_url(student))
-    event = AuditEvent.objects.get(action="student.viewed")
-    assert event.actor == cast.teacher
-    assert event.object_id == str(student.pk)
-    assert event.object_type == "schools.student"
+    record = AccessRecord.objects.get()
+    assert record.user == cast.teacher
+    assert record.what == "Student record"
+    assert record.role == "Teacher"
+    assert list(record.students.values_list("student_id", flat=True)) == [student.pk]
 
 
 def test_a_refused_read_is_not_logged_as_a_read(login, cast):
     login(cast.teacher).get(student_url(cast.foreign_student))
-    assert not AuditEvent.objects.filter(action="student.viewed").exists()
+    assert not AccessRecord.objects.exists()
+    assert not AccessedStudent.objects.exists()
 
 
 def test_student_page_shows_classes_and_guardians(login, cast):
@@ -144,7 +146,7 @@ def test_student_list_query_count_does_not_grow_with_the_school(
         EnrollmentFactory(
             section=cast.other_section, student=StudentFactory(school=cast.school)
         )
-    with django_assert_num_queries(6):  # the page, and its audit row
+    with django_assert_num_queries(7):  # the page, and its record of access (2)
         response = client.get(reverse("schools:students"))
     assert response.context["page"].paginator.count == 64
 
@@ -153,8 +155,12 @@ def test_roster_and_list_reads_are_logged(login, cast):
     client = login(cast.teacher)
     client.get(section_url(cast.section))
     client.get(reverse("schools:students"), {"q": "a"})
-    actions = dict(
-        AuditEvent.objects.filter(actor=cast.teacher).values_list("action", "summary")
-    )
-    assert "3 students" in actions["section.roster_viewed"]
-    assert "matching “a”" in actions["students.listed"]
+    roster, listed = AccessRecord.objects.filter(user=cast.teacher).order_by("at")
+    assert roster.what.startswith("Class roster")
+    assert roster.student_count == 3
+    assert set(roster.students.values_list("student_id", flat=True)) == {
+        s.pk for s in cast.taught_students
+    }
+    assert listed.what == "Student list"
+    assert "q=a" in listed.path
+    assert listed.student_count == listed.students.count() > 0

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Event
 from schools.tests.factories import EnrollmentFactory, SectionFactory, StudentFactory
 from teams import selectors, services
-from teams.models import SmartGoal, TeamEvent
+from teams.models import SmartGoal
 from teams.selectors import (
     EXCEEDS,
     NOT_YET,
@@ -258,7 +259,7 @@ def test_an_override_needs_a_reason_and_is_an_event(squad):
         squad, baseline_override=Decimal(60), baseline_override_reason="Last year"
     )
     assert goal.baseline == Decimal(60)
-    event = TeamEvent.objects.get(action="goal.baseline_overridden")
+    event = Event.objects.get(type="goal.baseline_overridden")
     assert event.reason == "Last year" and event.actor == squad.teacher
     assert "computed: no evidence" in event.summary
     with pytest.raises(ValidationError) as error:

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Event
 from teams import selectors, services
-from teams.models import ActionItem, Meeting, TeamEvent
+from teams.models import ActionItem, Meeting
 from teams.tests.factories import ActionItemFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_a_member_records_a_meeting(login, squad):
     assert response.url == meeting.get_absolute_url()
     assert meeting.kind == Meeting.Kind.DATA
     assert set(meeting.attendees.all()) == {squad.teacher, squad.colleague}
-    assert TeamEvent.objects.filter(action="meeting.created").exists()
+    assert Event.objects.filter(type="meeting.created").exists()
 
 
 def test_attendees_must_be_members(squad):
@@ -85,7 +86,7 @@ def test_done_twice_is_one_event(squad):
     services.action_item_set_done(item=item, actor=squad.teacher, done=True)
     services.action_item_set_done(item=item, actor=squad.teacher, done=True)
     assert item.is_done and item.done_by == squad.teacher
-    assert TeamEvent.objects.filter(action="action.done").count() == 1
+    assert Event.objects.filter(type="action.done").count() == 1
     services.action_item_set_done(item=item, actor=squad.teacher, done=False)
     assert not item.is_done
 

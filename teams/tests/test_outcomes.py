@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Event
 from schools.tests.factories import CourseFactory
 from teams import services
-from teams.models import EssentialOutcome, TeamEvent, validate_standard_code
+from teams.models import EssentialOutcome, validate_standard_code
 from teams.tests.factories import OutcomeFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,7 @@ def test_create_normalises_and_appends_in_order(squad):
     assert outcome.code == "ALG1.EO9"
     assert outcome.statement == "I can factor."
     assert outcome.position == max(o.position for o in squad.outcomes) + 1
-    assert TeamEvent.objects.filter(action="outcome.created").count() == 1
+    assert Event.objects.filter(type="outcome.created").count() == 1
 
 
 def test_duplicate_code_in_the_team_is_refused_on_the_code_field(squad):
@@ -114,7 +115,7 @@ def test_update_records_what_changed(squad):
         mastery_weight=None,
         mastery_n=None,
     )
-    event = TeamEvent.objects.get(action="outcome.updated")
+    event = Event.objects.get(type="outcome.updated")
     assert "statement" in event.summary and "unit" in event.summary
 
 
@@ -143,7 +144,7 @@ def test_retire_keeps_the_outcome_and_says_why(squad):
     services.outcome_retire(outcome=outcome, actor=squad.teacher, reason="Again")
     outcome.refresh_from_db()
     assert not outcome.is_active and outcome.retired_at
-    events = TeamEvent.objects.filter(action="outcome.retired")
+    events = Event.objects.filter(type="outcome.retired")
     assert [(e.actor, e.reason) for e in events] == [(squad.teacher, "Merged")]
     services.outcome_restore(outcome=outcome, actor=squad.teacher)
     outcome.refresh_from_db()
@@ -227,7 +228,7 @@ def test_import_creates_outcomes_in_file_order(login, squad):
     assert first.standards == ["F-IF.C.7a", "F-LE.A.2"]
     assert first.statement == "I can graph, then explain, a line."
     assert codes_in_order(squad)[-2:] == ["ALG1.EO10", "ALG1.EO11"]
-    assert TeamEvent.objects.filter(action="outcome.imported").exists()
+    assert Event.objects.filter(type="outcome.imported").exists()
 
 
 def test_import_reads_semicolon_files_and_a_byte_order_mark(login, squad):

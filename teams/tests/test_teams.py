@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.models import Event
 from accounts.tests.factories import UserFactory
 from schools.tests.factories import CourseFactory
 from teams import services
@@ -12,7 +13,6 @@ from teams.models import (
     SchoolCommitments,
     SchoolGoal,
     Team,
-    TeamEvent,
     TeamMembership,
 )
 
@@ -36,7 +36,7 @@ def test_principal_creates_a_team_with_courses(login, squad):
     assert response.url == reverse("teams:members", args=[team.pk])
     assert list(team.courses.all()) == [geometry]
     assert team.mastery == {"method": "n_mastery", "n": 3}
-    assert TeamEvent.objects.filter(team=team, action="team.created").exists()
+    assert Event.objects.filter(team=team, type="team.created").exists()
 
 
 def test_team_names_are_unique_in_a_school_whatever_the_case(squad):
@@ -132,7 +132,7 @@ def test_role_changes_and_removal_are_events(login, squad):
     assert membership.is_lead
     client.post(reverse("teams:member_remove", args=[squad.team.pk, membership.pk]))
     assert not TeamMembership.objects.filter(pk=membership.pk).exists()
-    actions = set(TeamEvent.objects.values_list("action", flat=True))
+    actions = set(Event.objects.values_list("type", flat=True))
     assert {"member.role_changed", "member.removed"} <= actions
 
 
@@ -230,8 +230,8 @@ def test_principal_archives_a_team_with_a_reason_and_restores_it(login, squad):
     client.post(url, {"active": "0", "reason": "Merged into the math team."})
     squad.team.refresh_from_db()
     assert not squad.team.is_active
-    assert squad.team.events.filter(
-        action="team.archived", reason="Merged into the math team."
+    assert Event.objects.filter(
+        team=squad.team, type="team.archived", reason="Merged into the math team."
     ).exists()
     member = login(squad.colleague).get(squad.team.get_absolute_url())
     assert member.status_code == 404
