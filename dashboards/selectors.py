@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from accounts.models import Role
 from assessments.selectors import results_to_enter
 from schools.access import roles_of
+from schools.access_log import note_students
 from schools.models import (
     School,
     Section,
@@ -38,12 +39,17 @@ def teacher_sections(*, user, school_ids: list[int]) -> list[Section]:
     return list(sections_with_counts(sections))
 
 
+CASELOAD_SHOWN = 100  # the home page lists this many; the student list has all
+
+
 def counselor_caseload(*, user, school_ids: list[int]) -> list[Student]:
-    return list(
+    caseload = list(
         Student.objects.filter(counselor=user, school_id__in=school_ids, is_active=True)
         .select_related("school")
         .order_by("last_name", "first_name")
     )
+    note_students(caseload[:CASELOAD_SHOWN], what="Caseload")
+    return caseload
 
 
 def school_summaries(*, school_ids: list[int]) -> list[SchoolSummary]:
