@@ -1,8 +1,8 @@
 """The roster and people are all in the Django admin, searchable and filterable."""
 
 import pytest
-from django.db import transaction
 from django.contrib import admin
+from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User

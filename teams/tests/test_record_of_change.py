@@ -25,9 +25,8 @@ pytestmark = pytest.mark.django_db
 
 def test_an_event_outside_a_transaction_is_refused(cast):
     # Tests run inside a transaction; step outside it the way autocommit code is.
-    with pytest.raises(EventOutsideTransaction):
-        with _autocommit():
-            event_record(type=EventType.TEAM_CREATED, actor=cast.principal, summary="x")
+    with pytest.raises(EventOutsideTransaction), _autocommit():
+        event_record(type=EventType.TEAM_CREATED, actor=cast.principal, summary="x")
 
 
 class _autocommit:
@@ -92,12 +91,11 @@ def test_a_failed_service_leaves_neither_its_change_nor_its_event(squad):
 
 def test_a_failure_after_the_event_rolls_the_event_back(squad):
     before = Event.objects.count()
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            team_services.norms_replace(
-                team=squad.team, actor=squad.teacher, norms=["Start on time."]
-            )
-            raise RuntimeError("the request failed after the service")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        team_services.norms_replace(
+            team=squad.team, actor=squad.teacher, norms=["Start on time."]
+        )
+        raise RuntimeError("the request failed after the service")
     assert Event.objects.count() == before
     assert not Norm.objects.filter(team=squad.team).exists()
 
@@ -185,9 +183,8 @@ def test_many_events_are_written_in_one_query(squad, django_assert_num_queries):
         )
         for student in squad.taught_students
     ]
-    with transaction.atomic():
-        with django_assert_num_queries(1):
-            events_record(events)
+    with transaction.atomic(), django_assert_num_queries(1):
+        events_record(events)
     assert Event.objects.filter(type=EventType.SCORE_CHANGED).count() == 3
 
 
