@@ -165,6 +165,13 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    case = models.ForeignKey(
+        "interventions.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     summary = models.CharField(max_length=300)
     reason = models.TextField(blank=True)
     data = models.JSONField(
@@ -191,6 +198,11 @@ class Event(models.Model):
                 fields=["assessment", "-at"],
                 condition=models.Q(assessment__isnull=False),
                 name="event_assessment_at",
+            ),
+            models.Index(
+                fields=["case", "-at"],
+                condition=models.Q(case__isnull=False),
+                name="event_case_at",
             ),
             models.Index(fields=["school", "-at"], name="event_school_at"),
             models.Index(fields=["type", "-at"], name="event_type_at"),

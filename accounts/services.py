@@ -27,6 +27,7 @@ def event_build(
     student=None,
     team=None,
     assessment=None,
+    case=None,
     reason: str = "",
     before: dict | None = None,
     after: dict | None = None,
@@ -50,7 +51,7 @@ def event_build(
     if school is not None:
         school_id = school.pk
     elif school_id is None:
-        for source in (team, assessment, student):
+        for source in (case, team, assessment, student):
             school_id = _school_id_of(source)
             if school_id is not None:
                 break
@@ -63,6 +64,7 @@ def event_build(
         student=student,
         team=team,
         assessment=assessment,
+        case=case,
         reason=reason,
         data=detail,
     )

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "schools",
     "teams",
     "assessments",
+    "interventions",
     "dashboards",
     "django.contrib.admin",
     "django.contrib.auth",

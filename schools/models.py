@@ -318,6 +318,22 @@ class Student(models.Model):
         related_name="caseload",
         help_text="The counselor whose caseload this student is on.",
     )
+    faculty_advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="advisees",
+        help_text="The staff member who advises the student day to day.",
+    )
+    mentor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mentees",
+        help_text="An older student who helps with homework in advisory.",
+    )
     is_active = models.BooleanField(default=True)
     # Optional demographics, used only to find gaps between subgroups.
     gender = models.CharField(max_length=20, choices=Gender, blank=True)

@@ -1,0 +1,191 @@
+"""Reads of the ladder, cases and groups. Nothing here writes, and nothing here
+imports a service."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Role, User
+from interventions.models import (
+    Attendance,
+    Case,
+    Group,
+    Placement,
+    Rung,
+    Session,
+)
+from schools.models import Course, SectionTeacher, StaffRole
+from teams.models import Team
+
+
+def active_rungs(school_id: int) -> list[Rung]:
+    return list(
+        Rung.objects.filter(school_id=school_id, is_active=True).order_by("position")
+    )
+
+
+def first_rung(school_id: int) -> Rung | None:
+    return (
+        Rung.objects.filter(school_id=school_id, is_active=True)
+        .order_by("position")
+        .first()
+    )
+
+
+def team_of(course: Course) -> Team | None:
+    """The active team that owns the course's essential outcomes."""
+    return Team.objects.filter(courses=course, is_active=True).order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class CasePeople:
+    teacher: User | None
+    counselor: User | None
+    advisor: User | None
+    principal: User | None
+    supervisor: User | None
+
+
+def case_people(case: Case, *, on: datetime.date | None = None) -> CasePeople:
+    """The real people a case's actions go to."""
+    on = on or timezone.localdate()
+    student = case.student
+    teacher_link = (
+        SectionTeacher.objects.filter(
+            section__course_id=case.course_id,
+            section__term__start_date__lte=on,
+            section__term__end_date__gte=on,
+            section__enrollments__student_id=student.pk,
+            teacher__is_active=True,
+        )
+        .select_related("teacher")
+        .order_by("pk")
+        .first()
+    )
+    principal_role = (
+        StaffRole.objects.filter(
+            school_id=case.school_id, role=Role.PRINCIPAL, is_active=True
+        )
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    supervisor = None
+    kind = case.rung_snapshot.get("group_kind") or (
+        case.rung.group_kind if case.rung_id else ""
+    )
+    if kind:
+        group = group_for_rung(case.school_id, kind)
+        supervisor = group.supervisor if group else None
+    return CasePeople(
+        teacher=teacher_link.teacher if teacher_link else None,
+        counselor=case.counselor,
+        advisor=student.faculty_advisor,
+        principal=principal_role.user if principal_role else None,
+        supervisor=supervisor,
+    )
+
+
+def group_for_rung(school_id: int, kind: str) -> Group | None:
+    """The group a rung of this kind places students in: the one with the most
+    free seats, so a school with two study halls fills them evenly."""
+    groups = list(
+        Group.objects.filter(school_id=school_id, kind=kind, is_active=True)
+        .select_related("supervisor")
+        .order_by("pk")
+    )
+    if not groups:
+        return None
+
+    def free(group: Group) -> float:
+        if group.capacity is None:
+            return float("inf")
+        return (
+            group.capacity
+            - group.placements.filter(status=Placement.Status.PLACED).count()
+        )
+
+    return max(groups, key=free)
+
+
+def group_members_on(group: Group, on: datetime.date) -> dict[int, Placement]:
+    """The students seated in the group on a day, by student id."""
+    placements = group.placements.filter(
+        status__in=[Placement.Status.PLACED, Placement.Status.ENDED],
+        placed_on__lte=on,
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+    return {p.student_id: p for p in placements.select_related("student")}
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    attended: int
+    scheduled: int
+
+    @property
+    def percent(self) -> float | None:
+        if not self.scheduled:
+            return None
+        return round(100 * self.attended / self.scheduled, 1)
+
+    @property
+    def label(self) -> str:
+        if not self.scheduled:
+            return "no sessions yet"
+        return f"{self.attended} of {self.scheduled} sessions ({self.percent:g}%)"
+
+
+def fidelity(case: Case, *, today: datetime.date | None = None) -> Fidelity:
+    """Sessions attended ÷ sessions held since the student entered the rung.
+    An excused absence is not counted as scheduled (docs/domain.md)."""
+    return fidelities([case], today=today).get(case.pk, Fidelity(0, 0))
+
+
+def fidelities(
+    cases: list[Case], *, today: datetime.date | None = None
+) -> dict[int, Fidelity]:
+    """Fidelity of many cases in two queries."""
+    today = today or timezone.localdate()
+    if not cases:
+        return {}
+    by_case = {c.pk: c for c in cases}
+    placements = list(
+        Placement.objects.filter(case_id__in=by_case).exclude(placed_on__isnull=True)
+    )
+    if not placements:
+        return {}
+    marks = Attendance.objects.filter(
+        student_id__in={p.student_id for p in placements},
+        session__group_id__in={p.group_id for p in placements},
+        session__on__lte=today,
+    ).values_list("student_id", "session__group_id", "session__on", "mark")
+    sessions_by_group: dict[int, list[datetime.date]] = {}
+    for group_id, on in Session.objects.filter(
+        group_id__in={p.group_id for p in placements}, on__lte=today
+    ).values_list("group_id", "on"):
+        sessions_by_group.setdefault(group_id, []).append(on)
+    mark_of = {(s, g, on): mark for s, g, on, mark in marks}
+    result: dict[int, list[int]] = {}
+    for placement in placements:
+        case = by_case[placement.case_id]
+        start = max(placement.placed_on, case.rung_entered_on)
+        end = min(placement.ended_on or today, today)
+        tally = result.setdefault(case.pk, [0, 0])
+        for on in sessions_by_group.get(placement.group_id, []):
+            if not start <= on <= end:
+                continue
+            mark = mark_of.get((placement.student_id, placement.group_id, on))
+            if mark == Attendance.Mark.EXCUSED:
+                continue
+            tally[1] += 1
+            if mark == Attendance.Mark.PRESENT:
+                tally[0] += 1
+    return {pk: Fidelity(a, s) for pk, (a, s) in result.items()}
+
+
+def open_cases(school_id: int) -> QuerySet[Case]:
+    return Case.objects.open().filter(school_id=school_id)
