@@ -6,8 +6,8 @@ from django.db.models import Count, Q
 
 from accounts.models import Role
 from assessments.selectors import results_to_enter
+from interventions.caseload import caseload_for
 from schools.access import roles_of
-from schools.access_log import note_students
 from schools.models import (
     School,
     Section,
@@ -37,19 +37,6 @@ def teacher_sections(*, user, school_ids: list[int]) -> list[Section]:
         .order_by("period", "course__title", "name")
     )
     return list(sections_with_counts(sections))
-
-
-CASELOAD_SHOWN = 100  # the home page lists this many; the student list has all
-
-
-def counselor_caseload(*, user, school_ids: list[int]) -> list[Student]:
-    caseload = list(
-        Student.objects.filter(counselor=user, school_id__in=school_ids, is_active=True)
-        .select_related("school")
-        .order_by("last_name", "first_name")
-    )
-    note_students(caseload[:CASELOAD_SHOWN], what="Caseload")
-    return caseload
 
 
 def school_summaries(*, school_ids: list[int]) -> list[SchoolSummary]:
@@ -120,9 +107,7 @@ def home_for(user) -> dict:
         )
     counselor_schools = schools_with(Role.COUNSELOR)
     if counselor_schools:
-        context["caseload"] = counselor_caseload(
-            user=user, school_ids=counselor_schools
-        )
+        context["caseload"] = caseload_for(counselor=user, school_ids=counselor_schools)
     principal_schools = schools_with(Role.PRINCIPAL)
     if principal_schools:
         context["principal_schools"] = school_summaries(school_ids=principal_schools)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("roster/", include("schools.urls")),
     path("teams/", include("teams.urls")),
     path("assessments/", include("assessments.urls")),
+    path("interventions/", include("interventions.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

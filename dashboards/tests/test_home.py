@@ -38,10 +38,12 @@ def test_teacher_sees_their_classes_with_student_counts(login, cast):
 
 def test_counselor_sees_their_caseload(login, cast):
     response = login(cast.counselor).get(HOME)
-    assert "My caseload" in response.content.decode()
-    assert {s.pk for s in response.context["caseload"]} == {
-        s.pk for s in cast.taught_students
-    }
+    page = response.content.decode()
+    assert "My caseload" in page
+    # No case is open yet: the three students are counted and reachable.
+    assert response.context["caseload"].rows == []
+    assert response.context["caseload"].students_without_case == 3
+    assert "3 other students on your caseload" in page
 
 
 def test_principal_sees_their_school_at_a_glance(login, cast):
