@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from accounts.models import Role
 from assessments.selectors import results_to_enter
 from interventions.caseload import caseload_for
+from interventions.teaching import actions_for, supports_for_teacher
 from schools.access import roles_of
 from schools.models import (
     School,
@@ -88,12 +89,14 @@ def home_for(user) -> dict:
     context: dict = {"roles": roles}
     if any(r.school_id for r in roles):
         context["team_action_items"] = action_items_for(user)
+        context["case_actions"] = actions_for(user)
     teacher_schools = schools_with(Role.TEACHER)
     if teacher_schools:
         context["results_to_enter"] = results_to_enter(user)
         context["teacher_sections"] = teacher_sections(
             user=user, school_ids=teacher_schools
         )
+        context["supports"] = supports_for_teacher(user, school_ids=teacher_schools)
         context["teacher_student_total"] = (
             Student.objects.filter(
                 active_enrollment_q("enrollments__"),
