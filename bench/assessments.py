@@ -1,56 +1,43 @@
-"""Time result entry on the demo district (run `manage.py seed_demo --reset` first).
+"""Time result entry on the demo district.
 
-    DEBUG=1 .venv/bin/python bench/assessments.py
+    .venv/bin/python manage.py seed_demo --reset
+    .venv/bin/python bench/assessments.py [--saves 200] [--runs 5]
 
-Prints the server time to save one cell in a 30-student section (median and 95th
-percentile of 200 saves, each followed by its totals), to render the entry grid,
-and to render the team's data page, with their query counts.
+`seed_demo --reset` empties the database named by DATABASE_URL first; point it at
+a scratch one to keep your own data. Prints the server time to save one cell in
+a 30-student section (median and 95th percentile of `--saves` saves, each
+answering the cell and its row totals), to render the entry grid, and to render
+the team's data page (median and worst of `--runs` requests), with their query
+counts.
 """
 
-import os
-import statistics
+from __future__ import annotations
+
+import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plc.settings")
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
-import django
+from bench.common import client_for, django_setup, median, p95, timed
 
-django.setup()
+django_setup()
 
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from assessments.models import CommonAssessment, ItemScore  # noqa: E402
 from assessments.services import assessment_students  # noqa: E402
 from schools.models import Section, Student  # noqa: E402
 
-SAVES = 200
 
-
-def timed(client, method, url, data=None, runs=5):
-    timings, queries = [], 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = getattr(client, method)(url, data or {})
-            timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        queries = len(captured.captured_queries)
-    return timings, queries
-
-
-def main() -> None:
+def run(*, saves: int = 200, runs: int = 5) -> None:
     teacher = User.objects.get(email="teacher@stevenson.example")
     assessment = CommonAssessment.objects.filter(
-        status="open", team__memberships__user=teacher
+        status=CommonAssessment.Status.OPEN, team__memberships__user=teacher
     ).first()
     section = (
         Section.objects.current()
@@ -66,13 +53,13 @@ def main() -> None:
         f"assessments of {assessment.team}"
     )
     print(f"Section {section}: {len(students)} students × {len(items)} items\n")
-    client = Client()
-    client.force_login(teacher)
+    client = client_for(teacher)
     cell_url = reverse("assessments:cell", args=[assessment.pk, section.pk])
     grid_url = reverse("assessments:grid", args=[assessment.pk, section.pk])
+    data_url = reverse("assessments:data", args=[assessment.pk])
     client.get(grid_url)
     timings, queries = [], 0
-    for n in range(SAVES):
+    for n in range(saves):
         student = students[n % len(students)]
         item = items[n % len(items)]
         score = ItemScore.objects.filter(item=item, student=student).first()
@@ -86,28 +73,32 @@ def main() -> None:
             started = time.perf_counter()
             response = client.post(cell_url, data)
             timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
+        if response.status_code != 200:
+            raise SystemExit(f"POST {cell_url} answered {response.status_code}")
         queries = len(captured.captured_queries)
-    timings.sort()
-    print(f"{'what':<34}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
+    print(f"{'what':<34}{'median ms':>10}{'p95/worst ms':>13}{'queries':>9}")
     print(
-        f"{'save one cell':<34}{statistics.median(timings):>10.1f}"
-        f"{timings[int(len(timings) * 0.95)]:>10.1f}{queries:>9}"
+        f"{'save one cell':<34}{median(timings):>10.1f}{p95(timings):>13.1f}"
+        f"{queries:>9}"
     )
-    grid, grid_queries = timed(client, "get", grid_url)
-    print(
-        f"{'entry grid (one section)':<34}{statistics.median(grid):>10.1f}"
-        f"{max(grid):>10.1f}{grid_queries:>9}"
+    for what, url in (
+        ("entry grid (one section)", grid_url),
+        ("team data page", data_url),
+    ):
+        timings, queries = timed(client, "get", url, runs=runs)
+        print(f"{what:<34}{median(timings):>10.1f}{max(timings):>13.1f}{queries:>9}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--saves", type=int, default=200, help="Cells saved (default 200)."
     )
-    try:
-        data_url = reverse("assessments:data", args=[assessment.pk])
-    except NoReverseMatch:
-        return
-    data, data_queries = timed(client, "get", data_url)
-    print(
-        f"{'team data page':<34}{statistics.median(data):>10.1f}"
-        f"{max(data):>10.1f}{data_queries:>9}"
+    parser.add_argument(
+        "--runs", type=int, default=5, help="Timed requests per page (default 5)."
     )
+    args = parser.parse_args()
+    run(saves=args.saves, runs=args.runs)
 
 
 if __name__ == "__main__":

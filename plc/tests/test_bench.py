@@ -1,0 +1,108 @@
+"""Every benchmark under bench/ runs, at a tiny size, and prints its figures.
+
+The scripts are run by hand, rarely; these tests call the same `run()` their
+command line calls, on a tiny demo district in the test database, so that a
+change to a page, a URL or the roster import cannot quietly break them. The
+figures themselves mean nothing at this size; only that they are there.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+from bench import assessments as bench_assessments
+from bench import oneroster_import as bench_import
+from bench import pages as bench_pages
+
+# A median, a worst (or 95th percentile) in ms, and a query count, at a line's end.
+FIGURES = re.compile(r"\s+(\d+\.\d)\s+(\d+\.\d)\s+(\d+)$")
+
+
+@pytest.fixture
+def tiny_demo(db):
+    """The demo district at its smallest: 8 students at Stevenson High School
+    (Boones Mill Elementary keeps its 400), with a school year of results."""
+    call_command("seed_demo", students=8, stdout=io.StringIO())
+
+
+def figures(output: str, labels: list[str]) -> dict[str, tuple[float, float, int]]:
+    """The three figures of each line that starts with one of `labels`."""
+    found = {}
+    for line in output.splitlines():
+        match = FIGURES.search(line)
+        if not match:
+            continue
+        label = " ".join(line[: match.start()].split())
+        found[label] = (float(match[1]), float(match[2]), int(match[3]))
+    assert sorted(found) == sorted(labels), output
+    return found
+
+
+def assert_timed(row: tuple[float, float, int]) -> None:
+    median, worst, queries = row
+    assert 0 < median <= worst
+    assert queries > 0
+
+
+def test_pages_bench_times_every_page(tiny_demo, settings, capsys):
+    # What DEBUG=1 allows on the command line: no `testserver`, which used to
+    # make every page of the benchmark answer 400.
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+    bench_pages.run(runs=1)
+
+    output = capsys.readouterr().out
+    assert re.search(r"Database: \d+ students, \d+ sections", output), output
+    rows = figures(output, [f"{page} {who}" for page, who, _ in bench_pages.PAGES])
+    for row in rows.values():
+        assert_timed(row)
+
+
+def test_assessments_bench_times_entry_grid_and_data_page(tiny_demo, capsys):
+    bench_assessments.run(saves=4, runs=1)
+
+    output = capsys.readouterr().out
+    assert re.search(r"Database: \d+ students, [\d,]+ item scores", output), output
+    rows = figures(
+        output, ["save one cell", "entry grid (one section)", "team data page"]
+    )
+    for row in rows.values():
+        assert_timed(row)
+
+
+def test_oneroster_import_bench_imports_three_times(db, capsys):
+    assert bench_import.run(students=20, sections=5, per_student=2)
+
+    output = capsys.readouterr().out
+    runs = re.findall(
+        r"\n(.+?): zip [\d.]+ MB.*\n  import time: ([\d.]+) s; peak memory so far: "
+        r"(\d+) MB\n((?:  \w+ +created .*\n?){4})",
+        output,
+    )
+    assert [label for label, *_ in runs] == [
+        "first import (empty roster)",
+        "same files again",
+        "a tenth of the enrollments replaced",
+    ], output
+    counts = {}
+    for label, seconds, memory, lines in runs:
+        assert float(seconds) > 0 and int(memory) > 0
+        counts[label] = {
+            entity: tuple(int(n.replace(",", "")) for n in numbers)
+            for entity, *numbers in re.findall(
+                r"(\w+) +created +([\d,]+) +updated +([\d,]+) +unchanged +([\d,]+) "
+                r"+deactivated +([\d,]+)",
+                lines,
+            )
+        }
+    # (created, updated, unchanged, deactivated)
+    assert counts["first import (empty roster)"]["students"] == (20, 0, 0, 0)
+    assert counts["first import (empty roster)"]["enrollments"] == (40, 0, 0, 0)
+    assert counts["same files again"]["students"] == (0, 0, 20, 0)
+    assert counts["same files again"]["enrollments"] == (0, 0, 40, 0)
+    moved = counts["a tenth of the enrollments replaced"]["enrollments"]
+    assert moved[0] == moved[3] > 0 and moved[0] + moved[2] == 40
