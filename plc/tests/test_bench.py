@@ -4,19 +4,29 @@ The scripts are run by hand, rarely; these tests call the same `run()` their
 command line calls, on a tiny demo district in the test database, so that a
 change to a page, a URL or the roster import cannot quietly break them. The
 figures themselves mean nothing at this size; only that they are there.
+
+Bulk writers (the demo loader, the roster import) also leave fresh planner
+statistics behind them, or the benchmarks would time plans made for empty
+tables; the last tests check that.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
+from assessments.models import ItemScore, StudentMastery
 from bench import assessments as bench_assessments
 from bench import oneroster_import as bench_import
 from bench import pages as bench_pages
+from plc.db import analyze
+from schools.models import Enrollment, Guardian, Section, Student
+from schools.oneroster import import_oneroster, open_source
 
 # A median, a worst (or 95th percentile) in ms, and a query count, at a line's end.
 FIGURES = re.compile(r"\s+(\d+\.\d)\s+(\d+\.\d)\s+(\d+)$")
@@ -106,3 +116,50 @@ def test_oneroster_import_bench_imports_three_times(db, capsys):
     assert counts["same files again"]["enrollments"] == (0, 0, 40, 0)
     moved = counts["a tenth of the enrollments replaced"]["enrollments"]
     assert moved[0] == moved[3] > 0 and moved[0] + moved[2] == 40
+
+
+# Fresh statistics after bulk writes ------------------------------------------
+
+
+def estimated_rows(model) -> float:
+    """What the planner believes the table holds: pg_class.reltuples, which
+    only ANALYZE (or VACUUM) sets. ANALYZE counts the rows this transaction
+    wrote, and its update of pg_class is visible at once, so this works inside
+    the test's transaction too."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [model._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_seed_demo_leaves_fresh_statistics_on_the_tables_it_filled(db):
+    filled = [Student, Section, Enrollment, Guardian, ItemScore, StudentMastery]
+    # The tables are empty now; say so to the planner, whatever an earlier test
+    # left in pg_class (its updates survive a rollback).
+    analyze(*filled)
+    assert {estimated_rows(model) for model in filled} <= {0, -1}
+
+    call_command("seed_demo", students=8, stdout=io.StringIO())
+
+    for model in filled:
+        rows = model.objects.count()
+        assert rows > 0
+        assert estimated_rows(model) == rows, model
+
+
+def test_roster_import_leaves_fresh_statistics_on_the_tables_it_wrote(
+    db, tmp_path: Path
+):
+    written = [Student, Section, Enrollment, Guardian]
+    analyze(*written)
+    bench_import.generate(tmp_path, students=20, sections=5, per_student=2)
+
+    report = import_oneroster(open_source(tmp_path))
+
+    assert report.ok, report.errors
+    for model in written:
+        rows = model.objects.count()
+        assert rows > 0
+        assert estimated_rows(model) == rows, model

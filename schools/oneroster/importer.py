@@ -28,12 +28,16 @@ from django.utils import timezone
 from psycopg2.extras import execute_values
 
 from accounts.models import Role, User
+from plc.db import analyze
 from schools.models import (
     Course,
     District,
+    Enrollment,
     Guardian,
     School,
     Section,
+    SectionTeacher,
+    StaffRole,
     Student,
     Term,
 )
@@ -138,6 +142,21 @@ RACES = (
     ("white", "White"),
 )
 PAGE = 2000
+# Every table an import writes to, ANALYZEd once it has committed.
+ROSTER_MODELS = (
+    District,
+    School,
+    Term,
+    Course,
+    Section,
+    SectionTeacher,
+    User,
+    StaffRole,
+    Student,
+    Guardian,
+    Guardian.students.through,
+    Enrollment,
+)
 COPY_CHUNK = 20000
 
 
@@ -252,6 +271,10 @@ def import_oneroster(
             importer.run()
             if not report.ok:
                 raise Refused
+        # A first import fills the roster from nothing; until autovacuum catches
+        # up the planner would take these tables for empty (docs/domain.md,
+        # "Scale").
+        analyze(*ROSTER_MODELS)
     except Refused:
         report.refuse()
     except IntegrityError as error:
