@@ -100,3 +100,11 @@ def display(points: Decimal | None, mark: str) -> str:
     if mark == EXEMPT:
         return "x"
     return "" if points is None else _fmt(points)
+
+
+def in_words(points: Decimal | str | None, mark: str) -> str:
+    """A cell as a history reads it: "3.5", "absent", "exempt" or "blank".
+    Points may come back from a JSON record as text."""
+    if mark in (ABSENT, EXEMPT):
+        return mark
+    return "blank" if points is None else _fmt(Decimal(points))

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.events import EventType
 from accounts.models import User
-from accounts.services import event_record
+from accounts.services import event_build, event_record, events_record
 from assessments import mastery
 from assessments.models import (
     DEFAULT_RETEACH_THRESHOLD,
@@ -28,7 +28,14 @@ from assessments.models import (
     StudentMastery,
     TriagePolicy,
 )
-from assessments.scoring import Cell, outcome_percent, parse_entry
+from assessments.scoring import (
+    Cell,
+    ParsedEntry,
+    in_words,
+    outcome_percent,
+    parse_entry,
+)
+from plc.db import analyze
 from schools.models import Course, Enrollment, Section, Student
 from teams.models import EssentialOutcome, Team
 
@@ -327,6 +334,12 @@ def assessment_students(assessment: CommonAssessment, sections=None):
 
 # Entering results ------------------------------------------------------------
 
+NOT_OPEN = "Results can be entered only while the assessment is open."
+BLANK = ParsedEntry(None, "")
+# Past this many rows written at once, refresh the planner's statistics: until
+# autovacuum catches up it plans as if the new rows were not there.
+ANALYZE_AFTER_ROWS = 5000
+
 
 @dataclass
 class EntryOutcome:
@@ -334,6 +347,17 @@ class EntryOutcome:
     saved: bool
     error: str = ""
     conflict: bool = False
+
+
+@dataclass(frozen=True)
+class CellEntry:
+    """One cell as the grid sends it: what was typed over which version of the
+    cell (0 for a cell that was empty)."""
+
+    item: AssessmentItem
+    student: Student
+    raw: str
+    seen_version: int
 
 
 def score_enter(
@@ -348,60 +372,192 @@ def score_enter(
     """Save one cell. `seen_version` is the version the editor last saw (0 for an
     empty cell); a newer one in the database means someone else saved first, and
     nothing is overwritten."""
-    if assessment.status != Status.OPEN:
-        return EntryOutcome(
-            None, False, "Results can be entered only while the assessment is open."
-        )
-    try:
-        parsed = parse_entry(raw, max_points=item.max_points)
-    except ValueError as error:
-        current = ItemScore.objects.filter(item=item, student=student).first()
-        return EntryOutcome(current, False, str(error))
-    now = timezone.now()
-    with transaction.atomic():
-        if seen_version == 0:
-            try:
-                with transaction.atomic():
-                    score = ItemScore.objects.create(
-                        item=item,
-                        student=student,
-                        points=parsed.points,
-                        mark=parsed.mark,
-                        entered_by=actor,
-                        updated_at=now,
-                    )
-            except IntegrityError:
-                return _conflict(item, student)
-        else:
-            current = ItemScore.objects.filter(item=item, student=student).first()
-            if current is None:
-                return _conflict(item, student)
-            if (current.points, current.mark) == (parsed.points, parsed.mark) and (
-                current.version == seen_version
-            ):
-                return EntryOutcome(current, False)
-            updated = ItemScore.objects.filter(
-                pk=current.pk, version=seen_version
-            ).update(
-                points=parsed.points,
-                mark=parsed.mark,
-                version=F("version") + 1,
-                entered_by=actor,
-                updated_at=now,
-            )
-            if updated != 1:
-                return _conflict(item, student)
-            score = ItemScore.objects.get(pk=current.pk)
-        _enqueue_recompute([student.pk])
-    return EntryOutcome(score, True)
-
-
-def _conflict(item, student) -> EntryOutcome:
-    current = (
-        ItemScore.objects.filter(item=item, student=student)
-        .select_related("entered_by")
-        .first()
+    (outcome,) = scores_enter(
+        assessment=assessment,
+        cells=[CellEntry(item, student, raw, seen_version)],
+        actor=actor,
     )
+    return outcome
+
+
+def scores_enter(
+    *, assessment: CommonAssessment, cells: Sequence[CellEntry], actor: User
+) -> list[EntryOutcome]:
+    """Save a block of cells, as pasted into the grid, in one transaction: each
+    cell is checked as if it had been typed alone, the good ones are saved, and a
+    bad one or one someone else changed meanwhile is answered, never written.
+    One event per changed cell and one mastery recompute for their students.
+    Outcomes come in the order of `cells`; a fixed number of queries."""
+    if assessment.status != Status.OPEN:
+        return [EntryOutcome(None, False, NOT_OPEN) for _ in cells]
+    now = timezone.now()
+    outcomes: list[EntryOutcome | None] = [None] * len(cells)
+    new: dict[int, ItemScore] = {}  # by position in `cells`
+    changed: dict[int, ItemScore] = {}
+    before: dict[int, ParsedEntry] = {}
+    with transaction.atomic():
+        current = _locked_scores(cells)
+        for index, cell in enumerate(cells):
+            score = current.get((cell.item.pk, cell.student.pk))
+            try:
+                entry = parse_entry(cell.raw, max_points=cell.item.max_points)
+            except ValueError as error:
+                outcomes[index] = EntryOutcome(score, False, str(error))
+                continue
+            if score is None and cell.seen_version == 0:
+                if entry == BLANK:
+                    outcomes[index] = EntryOutcome(None, False)
+                    continue
+                new[index] = ItemScore(
+                    item=cell.item,
+                    student=cell.student,
+                    points=entry.points,
+                    mark=entry.mark,
+                    entered_by=actor,
+                    updated_at=now,
+                )
+                before[index] = BLANK
+            elif score is None or score.version != cell.seen_version:
+                outcomes[index] = _conflict(score)
+            elif _value(score) == entry:
+                outcomes[index] = EntryOutcome(score, False)
+            else:
+                before[index] = _value(score)
+                _rewrite_cell(score, entry, actor=actor, now=now)
+                changed[index] = score
+        for index in _insert(new):
+            del new[index]
+            outcomes[index] = _conflict(
+                ItemScore.objects.filter(
+                    item=cells[index].item, student=cells[index].student
+                )
+                .select_related("entered_by")
+                .first()
+            )
+        _rewrite(changed.values())
+        written = sorted({*new, *changed})
+        events_record(
+            [
+                _score_event(
+                    assessment=assessment,
+                    cell=cells[index],
+                    before=before[index],
+                    after=_value(new.get(index) or changed[index]),
+                    actor=actor,
+                )
+                for index in written
+            ]
+        )
+        for index in written:
+            outcomes[index] = EntryOutcome(new.get(index) or changed[index], True)
+        if written:
+            _enqueue_recompute({cells[index].student.pk for index in written})
+    return outcomes
+
+
+def _locked_scores(cells: Sequence[CellEntry]) -> dict[tuple[int, int], ItemScore]:
+    """The saved rows of these cells by (item, student), in one query, locked
+    until the transaction ends so no one changes them between the version check
+    and the write. Locked in id order: two overlapping pastes queue, never
+    deadlock."""
+    if not cells:
+        return {}
+    rows = (
+        ItemScore.objects.filter(
+            item_id__in={cell.item.pk for cell in cells},
+            student_id__in={cell.student.pk for cell in cells},
+        )
+        .select_related("entered_by")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    return {(row.item_id, row.student_id): row for row in rows}
+
+
+def _value(score: ItemScore) -> ParsedEntry:
+    return ParsedEntry(score.points, score.mark)
+
+
+def _rewrite_cell(score: ItemScore, entry: ParsedEntry, *, actor, now) -> None:
+    score.points, score.mark = entry.points, entry.mark
+    # The row is locked, so this is the next version and no one else's.
+    score.version += 1
+    score.entered_by = actor
+    score.updated_at = now
+
+
+def _insert(new: dict[int, ItemScore]) -> list[int]:
+    """Insert new cells; return the keys of those someone else created since
+    they were read as empty, which stay as that person entered them."""
+    if not new:
+        return []
+    try:
+        with transaction.atomic():
+            ItemScore.objects.bulk_create(new.values(), batch_size=2000)
+        return []
+    except IntegrityError:
+        pass
+    # Rare: find which cells were taken, one savepoint each.
+    taken = []
+    for key, score in new.items():
+        score.pk = None
+        try:
+            with transaction.atomic():
+                score.save(force_insert=True)
+        except IntegrityError:
+            taken.append(key)
+    return taken
+
+
+def _rewrite(scores: Iterable[ItemScore]) -> None:
+    """Write changed cells whose rows this transaction holds locked. An upsert
+    on (item, student) always takes its update branch here, and costs one
+    statement per 2,000 rows where `bulk_update` grows a CASE per row."""
+    ItemScore.objects.bulk_create(
+        [
+            ItemScore(
+                item_id=score.item_id,
+                student_id=score.student_id,
+                points=score.points,
+                mark=score.mark,
+                version=score.version,
+                entered_by=score.entered_by,
+                updated_at=score.updated_at,
+            )
+            for score in scores
+        ],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["item", "student"],
+        update_fields=["points", "mark", "version", "entered_by", "updated_at"],
+    )
+
+
+def _score_event(
+    *,
+    assessment: CommonAssessment,
+    cell: CellEntry,
+    before: ParsedEntry,
+    after: ParsedEntry,
+    actor: User,
+):
+    student, item = cell.student, cell.item
+    return event_build(
+        type=EventType.SCORE_CHANGED,
+        actor=actor,
+        team=assessment.team,
+        assessment=assessment,
+        student=student,
+        summary=f"{student.first_name} {student.last_name}, item {item.number} of "
+        f"“{assessment.title}”: {in_words(before.points, before.mark)} → "
+        f"{in_words(after.points, after.mark)}.",
+        before={"points": before.points, "mark": before.mark},
+        after={"points": after.points, "mark": after.mark},
+        data={"item": {"id": item.pk, "number": item.number}},
+    )
+
+
+def _conflict(current: ItemScore | None) -> EntryOutcome:
     who = current.entered_by.display_name if current and current.entered_by else ""
     return EntryOutcome(
         current,
@@ -425,48 +581,94 @@ class RowEntry:
 def scores_import(
     *, assessment: CommonAssessment, rows: Iterable[RowEntry], actor: User
 ) -> int:
-    """Save an uploaded sheet in one transaction: every cell, or none."""
+    """Save an uploaded sheet in one transaction: every cell, or none. An upload
+    replaces what was there, so versions move on and open grids notice; a cell
+    the sheet leaves as it was is not written again. Returns the number of
+    results in the sheet."""
     if assessment.status != Status.OPEN:
-        raise ValidationError(
-            "Results can be entered only while the assessment is open."
-        )
+        raise ValidationError(NOT_OPEN)
     items = {item.number: item for item in assessment.items.all()}
-    now = timezone.now()
-    to_save: list[ItemScore] = []
+    cells: list[tuple[CellEntry, ParsedEntry]] = []
     for row in rows:
         for number, raw in row.values.items():
-            parsed = parse_entry(raw, max_points=items[number].max_points)
-            to_save.append(
-                ItemScore(
-                    item=items[number],
-                    student=row.student,
-                    points=parsed.points,
-                    mark=parsed.mark,
-                    entered_by=actor,
-                    updated_at=now,
+            item = items[number]
+            try:
+                entry = parse_entry(raw, max_points=item.max_points)
+            except ValueError as error:
+                raise ValidationError(
+                    f"{row.student.local_id}, item {number}: {error}"
+                ) from None
+            cells.append((CellEntry(item, row.student, raw, 0), entry))
+    now = timezone.now()
+    new: list[ItemScore] = []
+    changed: list[ItemScore] = []
+    events = []
+    try:
+        with transaction.atomic():
+            current = _locked_scores([cell for cell, _ in cells])
+            for cell, entry in cells:
+                score = current.get((cell.item.pk, cell.student.pk))
+                before = _value(score) if score else BLANK
+                if before == entry:
+                    continue
+                if score is None:
+                    score = ItemScore(
+                        item=cell.item,
+                        student=cell.student,
+                        points=entry.points,
+                        mark=entry.mark,
+                        entered_by=actor,
+                        updated_at=now,
+                    )
+                    new.append(score)
+                else:
+                    _rewrite_cell(score, entry, actor=actor, now=now)
+                    changed.append(score)
+                events.append(
+                    _score_event(
+                        assessment=assessment,
+                        cell=cell,
+                        before=before,
+                        after=entry,
+                        actor=actor,
+                    )
+                )
+            # A cell created since the read is someone's entry: refuse the sheet.
+            ItemScore.objects.bulk_create(new, batch_size=2000)
+            _rewrite(changed)
+            counts = {
+                "values": len(cells),
+                "new": len(new),
+                "changed": len(changed),
+                "unchanged": len(cells) - len(new) - len(changed),
+                "students": len({cell.student.pk for cell, _ in cells}),
+            }
+            events.append(
+                event_build(
+                    type=EventType.RESULTS_UPLOADED,
+                    actor=actor,
+                    team=assessment.team,
+                    assessment=assessment,
+                    summary=f"Uploaded {counts['values']} results to "
+                    f"“{assessment.title}”: {counts['new']} new, "
+                    f"{counts['changed']} changed, {counts['unchanged']} "
+                    "unchanged.",
+                    data=counts,
                 )
             )
-    with transaction.atomic():
-        ItemScore.objects.bulk_create(
-            to_save,
-            update_conflicts=True,
-            unique_fields=["item", "student"],
-            update_fields=["points", "mark", "entered_by", "updated_at"],
-        )
-        # An upload replaces what was there: bump versions so open grids notice.
-        ItemScore.objects.filter(
-            item__assessment=assessment,
-            student_id__in={score.student_id for score in to_save},
-            updated_at=now,
-        ).update(version=F("version") + 1)
-        event_record(
-            team=assessment.team,
-            actor=actor,
-            type=EventType.RESULTS_UPLOADED,
-            summary=f"Uploaded {len(to_save)} results to “{assessment.title}”.",
-        )
-        _enqueue_recompute({score.student_id for score in to_save})
-    return len(to_save)
+            events_record(events)
+            written = new + changed
+            if written:
+                _enqueue_recompute({score.student_id for score in written})
+            if len(written) > ANALYZE_AFTER_ROWS:
+                transaction.on_commit(lambda: analyze(ItemScore, StudentMastery))
+    except IntegrityError:
+        raise ValidationError(
+            "Someone entered results in this class while the file was being "
+            "saved, so nothing was saved. Upload the file again to see what "
+            "changed."
+        ) from None
+    return len(cells)
 
 
 # Mastery ---------------------------------------------------------------------

@@ -8,10 +8,13 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
+from accounts.events import EventType
+from accounts.models import Event
 from assessments import services, uploads
 from assessments.models import ItemScore
 from assessments.tests.conftest import enter
@@ -393,3 +396,143 @@ def test_an_id_outside_the_course_reads_like_an_unknown_one(exam):
     assert [m.replace(outsider.local_id, "X") for m in found_outsider] == [
         m.replace("999999", "X") for m in found_unknown
     ]
+
+
+# The record of change ----------------------------------------------------------
+
+
+def save_sheet(exam, lines):
+    return uploads.upload_save(
+        assessment=exam.assessment,
+        section=exam.section,
+        sheet=uploads.sheet_read("r.csv", csv_bytes(lines)),
+        actor=exam.teacher,
+    )
+
+
+def events_of(event_type):
+    return Event.objects.filter(type=event_type).order_by("pk")
+
+
+def test_an_upload_records_each_changed_cell_and_one_summary(exam):
+    a, b, _ = exam.taught_students
+    enter(exam, a, 1, "4")
+    enter(exam, a, 2, "1")
+    before = set(events_of(EventType.SCORE_CHANGED).values_list("pk", flat=True))
+    _, saved = save_sheet(
+        exam, ["ID,1,2,3", f"{a.local_id},4,2,", f"{b.local_id},3,a,x"]
+    )
+    assert saved == 5
+    changed = events_of(EventType.SCORE_CHANGED).exclude(pk__in=before)
+    # a/1 is unchanged: no event. a/2 changed; b's three are new.
+    assert sorted(
+        (e.student_id, e.data["item"]["number"], e.before["points"], e.after["mark"])
+        for e in changed
+    ) == sorted(
+        [
+            (a.pk, 2, "1.00", ""),
+            (b.pk, 1, None, ""),
+            (b.pk, 2, None, "absent"),
+            (b.pk, 3, None, "exempt"),
+        ]
+    )
+    assert {(e.actor_id, e.assessment_id, e.team_id) for e in changed} == {
+        (exam.teacher.pk, exam.assessment.pk, exam.team.pk)
+    }
+    (summary,) = events_of(EventType.RESULTS_UPLOADED)
+    assert summary.data == {
+        "values": 5,
+        "new": 3,
+        "changed": 1,
+        "unchanged": 1,
+        "students": 2,
+    }
+    assert summary.assessment == exam.assessment
+    assert summary.actor == exam.teacher
+
+
+def test_an_upload_bumps_the_version_of_changed_cells_only(exam):
+    a, b, _ = exam.taught_students
+    enter(exam, a, 1, "4")
+    enter(exam, a, 2, "1")
+    save_sheet(exam, ["ID,1,2", f"{a.local_id},4,2", f"{b.local_id},3,"])
+    versions = {
+        (s.student_id, s.item.number): s.version
+        for s in ItemScore.objects.select_related("item")
+    }
+    assert versions == {(a.pk, 1): 1, (a.pk, 2): 2, (b.pk, 1): 1}
+    assert ItemScore.objects.get(student=a, item=exam.items[1]).entered_by == (
+        exam.teacher
+    )
+
+
+def test_a_refused_upload_writes_no_event(exam):
+    a, *_ = exam.taught_students
+    _, saved = save_sheet(exam, ["ID,1,2", f"{a.local_id},4,9"])
+    assert saved == 0
+    services.assessment_finalize(assessment=exam.assessment, actor=exam.teacher)
+    with pytest.raises(ValidationError):
+        services.scores_import(
+            assessment=exam.assessment,
+            rows=[services.RowEntry(student=a, values={1: "3"})],
+            actor=exam.teacher,
+        )
+    assert not events_of(EventType.SCORE_CHANGED).exists()
+    assert not events_of(EventType.RESULTS_UPLOADED).exists()
+
+
+def test_an_upload_racing_a_new_entry_saves_nothing(exam, monkeypatch):
+    """A cell filled in the grid between the upload's read and its insert: the
+    whole sheet is refused, so nothing half-written is left."""
+    a, b, _ = exam.taught_students
+    enter(exam, a, 1, "1", actor=exam.colleague)
+    monkeypatch.setattr(services, "_locked_scores", lambda cells: {})
+    with pytest.raises(ValidationError, match="while the file was being saved"):
+        services.scores_import(
+            assessment=exam.assessment,
+            rows=[
+                services.RowEntry(student=b, values={1: "2"}),
+                services.RowEntry(student=a, values={1: "3"}),
+            ],
+            actor=exam.teacher,
+        )
+    assert list(ItemScore.objects.values_list("student_id", "points")) == [
+        (a.pk, Decimal(1))
+    ]
+    assert not events_of(EventType.RESULTS_UPLOADED).exists()
+
+
+def test_an_upload_enqueues_one_recompute(
+    exam, django_capture_on_commit_callbacks, monkeypatch
+):
+    from assessments import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks.recompute_mastery, "delay", calls.append)
+    a, b, c = exam.taught_students
+    with django_capture_on_commit_callbacks(execute=True):
+        save_sheet(
+            exam,
+            ["ID,1,2,3"] + [f"{s.local_id},1,1,1" for s in exam.taught_students],
+        )
+    assert calls == [sorted([a.pk, b.pk, c.pk])]
+
+
+@pytest.mark.parametrize(("threshold", "analyzed"), [(3, True), (6, False)])
+def test_a_large_upload_refreshes_the_planners_statistics_after_commit(
+    exam, django_capture_on_commit_callbacks, monkeypatch, threshold, analyzed
+):
+    from assessments import tasks
+    from assessments.models import StudentMastery
+
+    monkeypatch.setattr(tasks.recompute_mastery, "delay", lambda ids: None)
+    tables = []
+    monkeypatch.setattr(services, "ANALYZE_AFTER_ROWS", threshold)
+    monkeypatch.setattr(services, "analyze", lambda *models: tables.append(models))
+    a, b, _ = exam.taught_students
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        save_sheet(exam, ["ID,1,2,3", f"{a.local_id},1,1,1", f"{b.local_id},1,1,1"])
+    assert not tables  # not inside the transaction
+    for callback in callbacks:
+        callback()
+    assert tables == ([(ItemScore, StudentMastery)] if analyzed else [])
