@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.events import EventType
+from accounts.models import Event
 from assessments.models import (
     AssessmentItem,
     CommonAssessment,
@@ -17,7 +20,7 @@ from assessments.models import (
     OutcomeCut,
     StudentMastery,
 )
-from assessments.scoring import Cell, display, level, outcome_percent
+from assessments.scoring import Cell, display, in_words, level, outcome_percent
 from schools.access_log import note_students
 from schools.models import Enrollment, Section, Student
 from teams.models import EssentialOutcome
@@ -177,6 +180,57 @@ def student_row(*, assessment: CommonAssessment, student: Student) -> GridRow:
         )
     }
     return grid_row(student, items, scores, assessment_cuts(assessment))
+
+
+def student_rows(
+    *, assessment: CommonAssessment, students: list[Student]
+) -> list[GridRow]:
+    """The lines of these students, in the order given: three queries however
+    many students (a pasted block answers every row it touched)."""
+    items = assessment_items(assessment)
+    scores: dict[int, dict[int, ItemScore]] = defaultdict(dict)
+    for score in ItemScore.objects.filter(
+        item__assessment=assessment, student__in=[s.pk for s in students]
+    ):
+        scores[score.student_id][score.item_id] = score
+    cuts = assessment_cuts(assessment)
+    return [grid_row(s, items, scores[s.pk], cuts) for s in students]
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    at: datetime.datetime
+    who: str
+    item_number: int
+    before: str
+    after: str
+
+
+def score_history(
+    *, assessment: CommonAssessment, student: Student
+) -> list[ScoreChange]:
+    """Every change to one student's results on one assessment, newest first,
+    read from the record of change: one query however many."""
+    events = (
+        Event.objects.filter(
+            type=EventType.SCORE_CHANGED, assessment=assessment, student=student
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")
+    )
+    note_students(
+        [student], what=f"History of results on {assessment.title}: {student}"
+    )
+    return [
+        ScoreChange(
+            at=event.at,
+            who=event.actor.display_name if event.actor else event.who,
+            item_number=event.data["item"]["number"],
+            before=in_words(event.before.get("points"), event.before.get("mark", "")),
+            after=in_words(event.after.get("points"), event.after.get("mark", "")),
+        )
+        for event in events
+    ]
 
 
 # Results of one assessment ----------------------------------------------------

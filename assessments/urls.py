@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from assessments import views, views_data, views_upload
+from assessments import views, views_data, views_entry, views_upload
 
 app_name = "assessments"
 
@@ -15,11 +15,21 @@ urlpatterns = [
         views.assessment_transition,
         name="transition",
     ),
-    path("<int:pk>/sections/<int:section_pk>/", views.entry_grid, name="grid"),
+    path("<int:pk>/sections/<int:section_pk>/", views_entry.entry_grid, name="grid"),
     path(
         "<int:pk>/sections/<int:section_pk>/cell/",
-        views.entry_cell,
+        views_entry.entry_cell,
         name="cell",
+    ),
+    path(
+        "<int:pk>/sections/<int:section_pk>/paste/",
+        views_entry.entry_paste,
+        name="paste",
+    ),
+    path(
+        "<int:pk>/sections/<int:section_pk>/students/<int:student_pk>/history/",
+        views_entry.score_history,
+        name="history",
     ),
 ]
 

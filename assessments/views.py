@@ -10,7 +10,6 @@ from assessments import selectors, services
 from assessments.access import (
     assessment_for,
     assessment_to_build,
-    entry_section_for,
     entry_sections,
 )
 from assessments.forms import (
@@ -234,65 +233,6 @@ def assessment_transition(request: HttpRequest, pk: int, action: str) -> HttpRes
         for message in _errors(error):
             messages.error(request, message)
     return redirect(assessment)
-
-
-@login_required
-def entry_grid(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse:
-    access = assessment_for(request.user, pk)
-    section = entry_section_for(request.user, access, section_pk)
-    grid = selectors.entry_grid(assessment=access.assessment, section=section)
-    return render(
-        request,
-        "assessments/grid.html",
-        {
-            "grid": grid,
-            "section": section,
-            "assessment": access.assessment,
-            "editable": access.assessment.status == Status.OPEN,
-        },
-    )
-
-
-@login_required
-@require_POST
-def entry_cell(request: HttpRequest, pk: int, section_pk: int) -> HttpResponse:
-    """Save one cell; answer with the cell, the student's totals and a status."""
-    access = assessment_for(request.user, pk)
-    section = entry_section_for(request.user, access, section_pk)
-    assessment = access.assessment
-    try:
-        student_id = int(request.POST["student"])
-        item_id = int(request.POST["item"])
-        seen = int(request.POST.get("version", 0))
-    except (KeyError, ValueError):
-        return HttpResponse("The cell sent no student, item or version.", status=400)
-    student = get_object_or_404(
-        services.assessment_students(assessment, sections=[section]), pk=student_id
-    )
-    item = get_object_or_404(assessment.items.select_related("outcome"), pk=item_id)
-    result = services.score_enter(
-        assessment=assessment,
-        item=item,
-        student=student,
-        raw=request.POST.get("value", ""),
-        seen_version=seen,
-        actor=request.user,
-    )
-    row = selectors.student_row(assessment=assessment, student=student)
-    cell = next(c for c in row.cells if c.item.pk == item.pk)
-    return render(
-        request,
-        "assessments/_cell_saved.html",
-        {
-            "grid_cell": cell,
-            "row": row,
-            "assessment": assessment,
-            "section": section,
-            "result": result,
-            "typed": request.POST.get("value", ""),
-            "editable": True,
-        },
-    )
 
 
 @login_required

@@ -1,7 +1,7 @@
 // Keyboard-first result entry: a spreadsheet feel on top of inputs that save
 // themselves through htmx. Tab moves right (the browser's own), Enter moves down,
 // arrows move anywhere, "a"/"x" mark absent/exempt, and a pasted column or block
-// fills the cells below and to the right.
+// fills the cells below and to the right and is saved by one request.
 (function () {
   "use strict";
 
@@ -42,10 +42,36 @@
     if (at) focusAt(at.grid, at.r + 1, at.c);
   }
 
+  // A lead's History link sits left of each row's first item, out of the Tab
+  // order so Tab still goes from item to item: arrows reach it instead.
+  function historyLink(row) {
+    return row ? row.querySelector("[data-history]") : null;
+  }
+
+  function onHistoryKey(event, link) {
+    const row = link.closest("tr");
+    let target = null;
+    if (event.key === "ArrowRight") {
+      target = row.querySelector("input[data-item]");
+    } else if (event.key === "ArrowDown") {
+      target = historyLink(row.nextElementSibling);
+    } else if (event.key === "ArrowUp") {
+      target = historyLink(row.previousElementSibling);
+    } else {
+      return;
+    }
+    event.preventDefault();
+    if (target) target.focus();
+  }
+
   table.addEventListener("keydown", (event) => {
     const input = event.target;
-    if (!(input instanceof HTMLInputElement) || !input.dataset.item) return;
     if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (input instanceof HTMLAnchorElement && input.dataset.history !== undefined) {
+      onHistoryKey(event, input);
+      return;
+    }
+    if (!(input instanceof HTMLInputElement) || !input.dataset.item) return;
     const at = position(input);
     if (!at) return;
     const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
@@ -68,7 +94,9 @@
       case "ArrowLeft":
         if (atStart || allSelected) {
           event.preventDefault();
-          focusAt(at.grid, at.r, at.c - 1);
+          const link = at.c === 0 ? historyLink(input.closest("tr")) : null;
+          if (link) link.focus();
+          else focusAt(at.grid, at.r, at.c - 1);
         }
         break;
       case "ArrowRight":
@@ -93,7 +121,9 @@
     }
   });
 
-  // Leaving a cell commits it; htmx posts on "change".
+  // Leaving a cell commits it; htmx posts on "change". A paste fills the
+  // cells at once (setting a value by script fires no "change") and sends them
+  // all in one request; the answer swaps each cell and row total in place.
   table.addEventListener("paste", (event) => {
     const input = event.target;
     if (!(input instanceof HTMLInputElement) || !input.dataset.item) return;
@@ -102,28 +132,93 @@
     event.preventDefault();
     const at = position(input);
     const lines = text.replace(/\r/g, "").replace(/\n$/, "").split("\n");
-    let filled = 0;
+    const cells = [];
+    let outside = 0;
     lines.forEach((line, i) => {
       const row = at.grid[at.r + i];
-      if (!row) return;
       line.split("\t").forEach((value, j) => {
-        const cell = row[at.c + j];
-        if (!cell) return;
-        commit(cell, value.trim());
-        filled += 1;
+        const cell = row ? row[at.c + j] : null;
+        if (!cell) {
+          outside += 1;
+          return;
+        }
+        cell.value = value.trim();
+        cell.closest("td").classList.remove("just-saved", "has-error");
+        cell.closest("td").classList.add("is-saving");
+        cells.push({
+          student: Number(cell.dataset.student),
+          item: Number(cell.dataset.item),
+          version: Number(cell.dataset.version || 0),
+          value: cell.value,
+        });
       });
     });
-    const status = document.getElementById("grid-status");
-    if (status) status.textContent = `Pasted ${filled} values; saving.`;
+    if (!cells.length) return;
+    const summary = document.getElementById("paste-summary");
+    const say = (message) => {
+      if (summary) summary.textContent = message;
+    };
+    say(
+      `Saving ${cells.length} pasted value${cells.length === 1 ? "" : "s"}…` +
+        (outside ? ` ${outside} fell outside the grid and were left out.` : "")
+    );
+    htmx
+      .ajax("POST", table.dataset.pasteUrl, {
+        source: table,
+        swap: "none",
+        values: { cells: JSON.stringify(cells) },
+      })
+      .then(() => {
+        countEntered();
+        table.querySelectorAll(".is-saving").forEach((td) => {
+          td.classList.remove("is-saving");
+        });
+        if (outside && summary) {
+          summary.textContent += ` ${outside} fell outside the grid and were left out.`;
+        }
+      });
   });
 
-  // After htmx swaps a cell, keep the total of entered cells current.
-  document.body.addEventListener("htmx:afterSwap", () => {
+  // A paste the server refused, or that never reached it, saved nothing: say so
+  // and leave the pasted values in place to try again.
+  function pasteFailed(event) {
+    if (event.detail.elt !== table) return;
+    table.querySelectorAll(".is-saving").forEach((td) => {
+      td.classList.remove("is-saving");
+      td.classList.add("has-error");
+    });
+    const summary = document.getElementById("paste-summary");
+    if (!summary) return;
+    const xhr = event.detail.xhr;
+    summary.classList.add("has-problems");
+    summary.textContent =
+      "The paste was not saved: " +
+      (xhr && xhr.status === 400
+        ? xhr.responseText
+        : "check your connection, reload the page and paste again.");
+  }
+  document.body.addEventListener("htmx:responseError", pasteFailed);
+  document.body.addEventListener("htmx:sendError", pasteFailed);
+
+  // Keep the count of entered cells current after each save.
+  function countEntered() {
     const counter = document.getElementById("entered-count");
     if (!counter) return;
     const filled = table.querySelectorAll("input[data-item]");
     counter.textContent = Array.from(filled).filter(
       (i) => i.value.trim() !== "" && i.getAttribute("aria-invalid") !== "true"
     ).length;
-  });
+  }
+  document.body.addEventListener("htmx:afterSwap", countEntered);
+
+  // A lead's History link opens the student's changes in a dialog over the
+  // grid; closing it returns focus to the link.
+  const dialog = document.getElementById("history-dialog");
+  if (dialog) {
+    document.body.addEventListener("htmx:afterSwap", (event) => {
+      if (event.detail.target.id === "history-body" && !dialog.open) {
+        dialog.showModal();
+      }
+    });
+  }
 })();
