@@ -576,6 +576,43 @@ def case_refer(
 
 
 @transaction.atomic
+def case_hold(
+    *,
+    case: Case,
+    actor: User | None,
+    reason: str,
+    review_on: datetime.date,
+    on: datetime.date | None = None,
+    system: str = "",
+    rule: dict | None = None,
+) -> Case:
+    """The rung was not delivered: the student stays where they are, the case
+    is marked "plan not delivered" and reviewed again (a plan that was not
+    done has not failed)."""
+    on = on or timezone.localdate()
+    case = _locked_open_case(case)
+    if review_on <= on:
+        raise ValidationError({"review_on": "Set the next review after today."})
+    before = {"status": case.status, "next_review_on": case.next_review_on}
+    case.status = CaseStatus.PLAN_NOT_DELIVERED
+    case.next_review_on = review_on
+    case.save(update_fields=["status", "next_review_on"])
+    event_record(
+        type=EventType.CASE_PLAN_NOT_DELIVERED,
+        case=case,
+        student=case.student,
+        summary=f"Plan not delivered on “{case.rung_name}”: held, reviewed again "
+        f"on {review_on:%-d %b %Y}",
+        reason=_reason(reason),
+        before=before,
+        after={"status": case.status, "next_review_on": review_on},
+        data={"rule": rule} if rule else None,
+        **_actor_fields(actor, system),
+    )
+    return case
+
+
+@transaction.atomic
 def case_close(
     *, case: Case, actor: User, reason: str, on: datetime.date | None = None
 ) -> Case:
