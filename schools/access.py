@@ -156,7 +156,10 @@ def section_for(user, pk: int) -> Section:
 def student_for(user, pk: int, *, what: str = "Student record") -> Student:
     """The student, noted as read by this request (see `access_log`)."""
     student = get_object_or_404(
-        students_for(user).select_related("school", "counselor"), pk=pk
+        students_for(user).select_related(
+            "school", "counselor", "faculty_advisor", "mentor"
+        ),
+        pk=pk,
     )
     note_students([student], what=what)
     return student
