@@ -462,12 +462,24 @@ def _students_table(page: DataPage, attr: str) -> tuple[list[str], list[list]]:
                     status.section.name,
                     one_decimal(status.percent),
                     status.calculation,
-                    LEVEL_LABELS.get(mastery.status, "") if mastery else "",
-                    one_decimal(mastery.value) if mastery else "",
+                    _mastery_label(mastery),
+                    ""
+                    if mastery is None or mastery.value is None
+                    else one_decimal(mastery.value),
                     mastery.explanation if mastery else "",
                 ]
             )
     return header, rows
+
+
+def _mastery_label(mastery: StudentMastery | None) -> str:
+    """The level; while n_mastery has no value yet, how far it has come instead."""
+    if mastery is None:
+        return ""
+    label = LEVEL_LABELS.get(mastery.status, "")
+    if mastery.value is None and mastery.progress:
+        return f"{label}: {mastery.progress}"
+    return label
 
 
 def _reteach_table(page: DataPage) -> tuple[list[str], list[list]]:

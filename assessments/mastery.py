@@ -4,6 +4,10 @@ Pure functions over plain numbers: no database, no clock. `scores` are one
 student's percentages on one outcome (0–100), ordered by administration date,
 oldest first. Every result carries the steps of its calculation, because every
 flag the product raises must show the arithmetic behind it.
+
+The methods' names and their defaults (the weight, n) are declared once, as the
+team's choices in `teams.models`; this module implements them and takes every
+parameter a method reads from its caller, so no default lives here.
 """
 
 from __future__ import annotations
@@ -14,18 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
 
-METHODS = (
-    "latest",
-    "highest",
-    "average",
-    "decaying_average",
-    "weighted_latest",
-    "n_mastery",
-    "mode",
-    "power_law",
-)
-DEFAULT_WEIGHT = 0.65
-DEFAULT_N = 3
 NO_EVIDENCE = "no_evidence"
 NOT_YET = "not_yet"
 PROFICIENT = "proficient"
@@ -37,14 +29,27 @@ PRECISION = 6
 
 @dataclass(frozen=True)
 class Mastery:
+    """`value` is None when there is no evidence, and for `n_mastery` until n
+    scores reach the cut: mastery is not established, so there is no level to
+    show, only how many scores are at the cut (`at_cut` of `needed`)."""
+
     value: float | None
     status: str
     count: int
     steps: tuple[str, ...] = field(default=())
+    at_cut: int | None = None
+    needed: int | None = None
 
     @property
     def explanation(self) -> str:
         return " ".join(self.steps)
+
+    @property
+    def progress(self) -> str:
+        """ "2 of 3 scores at the cut", for methods that count scores at the cut."""
+        if self.needed is None:
+            return ""
+        return f"{self.at_cut} of {self.needed} scores at the cut"
 
 
 def _fmt(number: float) -> str:
@@ -99,11 +104,17 @@ def compute(
     if not scores:
         return Mastery(None, NO_EVIDENCE, 0, ("No score yet.",))
     if method == "n_mastery":
-        return _n_mastery(scores, cut, exceeds, n or DEFAULT_N)
-    value, count, steps = CALCULATIONS[method](scores, weight or DEFAULT_WEIGHT)
+        return _n_mastery(scores, cut, exceeds, _needs(n, "n", method))
+    value, count, steps = CALCULATIONS[method](scores, weight)
     status = _status(value, cut, exceeds)
     steps.append(_verdict(value, status, cut, exceeds))
     return Mastery(round(value, PRECISION), status, count, tuple(steps))
+
+
+def _needs(value, name: str, method: str):
+    if value is None:
+        raise ValueError(f"The {method} method needs its {name}.")
+    return value
 
 
 def _verdict(value: float, status: str, cut: float, exceeds: float) -> str:
@@ -131,6 +142,7 @@ def _average(scores, weight):
 
 
 def _decaying_average(scores, weight):
+    weight = _needs(weight, "weight", "decaying_average")
     running = scores[0]
     steps = [f"Decaying average, each new score weighted {_fmt(weight)}:"]
     steps.append(f"start at {_fmt(running)};")
@@ -145,6 +157,7 @@ def _decaying_average(scores, weight):
 
 
 def _weighted_latest(scores, weight):
+    weight = _needs(weight, "weight", "weighted_latest")
     if len(scores) == 1:
         return scores[0], 1, [f"Only one score: {_fmt(scores[0])}."]
     earlier = fmean(scores[:-1])
@@ -208,13 +221,22 @@ def _n_mastery(scores: list[float], cut: float, exceeds: float, n: int) -> Maste
             f"{_fmt(value)}.",
             _verdict(value, status, cut, exceeds),
         )
-        return Mastery(round(value, PRECISION), status, len(reaching), steps)
-    value = fmean(scores)
+        return Mastery(
+            round(value, PRECISION),
+            status,
+            len(reaching),
+            steps,
+            at_cut=len(reaching),
+            needed=n,
+        )
+    # Fewer than n at the cut: mastery is not established yet, so there is no
+    # value to report, and a mean of all scores would read as a level it is not.
+    reached = f": {', '.join(map(_fmt, reaching))}" if reaching else ""
     steps = (
-        f"{len(reaching)} of {len(scores)} scores reach the cut of {_fmt(cut)}; "
-        f"{n} are needed. Mean of all scores: {_fmt(value)}: not yet.",
+        f"{len(reaching)} of {len(scores)} scores reach the cut of {_fmt(cut)}"
+        f"{reached}; {n} are needed, so mastery is not established yet: not yet.",
     )
-    return Mastery(round(value, PRECISION), NOT_YET, len(scores), steps)
+    return Mastery(None, NOT_YET, len(scores), steps, at_cut=len(reaching), needed=n)
 
 
 CALCULATIONS = {
@@ -226,3 +248,6 @@ CALCULATIONS = {
     "mode": _mode,
     "power_law": _power_law,
 }
+# Every method this module implements; `teams.models.MasteryMethod` offers exactly
+# these (a test holds the two together).
+METHODS = (*CALCULATIONS, "n_mastery")

@@ -13,6 +13,8 @@ from django.utils import timezone
 from schools.models import Course, School, Section, Student
 from teams.models import EssentialOutcome, Meeting, Team
 
+# The one declaration of the default cuts and reteach threshold (docs/domain.md,
+# "Common assessments"); everything else reads these.
 DEFAULT_MASTERY_CUT = Decimal(80)
 DEFAULT_EXCEEDS_CUT = Decimal(95)
 DEFAULT_RETEACH_THRESHOLD = Decimal(70)
@@ -216,7 +218,15 @@ class StudentMastery(models.Model):
     outcome = models.ForeignKey(
         EssentialOutcome, on_delete=models.CASCADE, related_name="masteries"
     )
-    value = models.DecimalField(max_digits=7, decimal_places=3)
+    # Empty while mastery is not established (n_mastery short of n scores at
+    # the cut): there is no level to report, only `progress`.
+    value = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    progress = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="For methods that count scores at the cut: “2 of 3 scores at "
+        "the cut”.",
+    )
     status = models.CharField(max_length=12, choices=Status)
     score_count = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=20)
@@ -227,7 +237,11 @@ class StudentMastery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "outcome"], name="mastery_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(status="not_yet"),
+                name="mastery_value_unless_not_yet",
+            ),
         ]
         indexes = [models.Index(fields=["outcome", "status"])]
 

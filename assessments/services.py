@@ -787,7 +787,13 @@ def mastery_recompute(*, student_ids: Collection[int]) -> int:
             StudentMastery(
                 student_id=student_id,
                 outcome_id=outcome_id,
-                value=Decimal(str(round(result.value, 3))),
+                # None while mastery is not established (n_mastery short of n).
+                value=(
+                    None
+                    if result.value is None
+                    else Decimal(str(round(result.value, 3)))
+                ),
+                progress=result.progress,
                 status=result.status,
                 score_count=result.count,
                 method=params["method"],
@@ -812,6 +818,7 @@ def mastery_recompute(*, student_ids: Collection[int]) -> int:
             unique_fields=["student", "outcome"],
             update_fields=[
                 "value",
+                "progress",
                 "status",
                 "score_count",
                 "method",

@@ -19,7 +19,11 @@ from assessments.forms import (
     ReasonForm,
     RetakeForm,
 )
-from assessments.models import CommonAssessment
+from assessments.models import (
+    DEFAULT_EXCEEDS_CUT,
+    DEFAULT_MASTERY_CUT,
+    CommonAssessment,
+)
 from teams.access import team_for, team_to_lead
 
 Status = CommonAssessment.Status
@@ -185,6 +189,8 @@ def assessment_build(request: HttpRequest, pk: int) -> HttpResponse:
                 for form in cut_formset
             ],
             "outcomes": outcomes,
+            "default_mastery_cut": DEFAULT_MASTERY_CUT,
+            "default_exceeds_cut": DEFAULT_EXCEEDS_CUT,
         },
     )
 

@@ -9,6 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from schools.models import Course
 from teams.models import (
+    DEFAULT_MASTERY_METHOD,
+    DEFAULT_MASTERY_N,
+    DEFAULT_MASTERY_WEIGHT,
     WEIGHTED_METHODS,
     MasteryMethod,
     Meeting,
@@ -46,7 +49,7 @@ class TeamForm(forms.Form):
     mastery_method = forms.ChoiceField(
         label="Mastery method",
         choices=MasteryMethod.choices,
-        initial=MasteryMethod.DECAYING_AVERAGE,
+        initial=DEFAULT_MASTERY_METHOD,
         help_text="How a student's scores on an outcome combine; an outcome may "
         "override it.",
     )
@@ -56,14 +59,14 @@ class TeamForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=Decimal(1),
-        initial=Decimal("0.65"),
+        initial=DEFAULT_MASTERY_WEIGHT,
         help_text="For decaying average and weighted latest.",
     )
     mastery_n = forms.IntegerField(
         label="Proficient scores needed",
         min_value=1,
         max_value=20,
-        initial=3,
+        initial=DEFAULT_MASTERY_N,
         help_text="For “proficient n times”.",
     )
 

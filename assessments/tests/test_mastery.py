@@ -1,14 +1,50 @@
 """Each mastery method with worked examples, computed by hand."""
 
+from decimal import Decimal
+
 import pytest
 
 from assessments.mastery import METHODS, compute
+from teams.models import (
+    DEFAULT_MASTERY_N,
+    DEFAULT_MASTERY_WEIGHT,
+    WEIGHTED_METHODS,
+    MasteryMethod,
+)
 
 CUTS = {"cut": 80, "exceeds": 95}
+# The team's defaults, written out because the worked examples below use them.
+PARAMETERS = {"weight": 0.65, "n": 3}
 
 
 def m(scores, method, **kwargs):
-    return compute(scores, method=method, **{**CUTS, **kwargs})
+    return compute(scores, method=method, **{**CUTS, **PARAMETERS, **kwargs})
+
+
+def test_the_methods_computed_are_the_methods_a_team_can_choose():
+    assert sorted(METHODS) == sorted(MasteryMethod.values)
+
+
+def test_the_worked_examples_use_the_team_defaults():
+    assert Decimal(str(PARAMETERS["weight"])) == DEFAULT_MASTERY_WEIGHT
+    assert PARAMETERS["n"] == DEFAULT_MASTERY_N
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_method_needs_exactly_the_parameters_the_team_form_asks_for(method):
+    """The weight is asked for only for WEIGHTED_METHODS, and n only for
+    n_mastery; a method that needed another would compute from nothing."""
+    with_all = {**CUTS, **PARAMETERS}
+    for name in PARAMETERS:
+        arguments = {**with_all, name: None}
+        needed = (name == "weight" and method in WEIGHTED_METHODS) or (
+            name == "n" and method == MasteryMethod.N_MASTERY
+        )
+        if needed:
+            with pytest.raises(ValueError, match=f"needs its {name}"):
+                compute([80, 90], method=method, **arguments)
+        else:
+            compute([80, 90], method=method, **arguments)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -74,13 +110,35 @@ def test_n_mastery_proficient_once_n_scores_reach_the_cut():
 def test_n_mastery_not_yet_with_fewer_than_n_even_if_high():
     result = m([85, 90], "n_mastery", n=3)
     assert result.status == "not_yet"
-    assert result.value == 87.5
+    assert result.value is None
+    assert result.progress == "2 of 3 scores at the cut"
     assert "3 are needed" in result.explanation
 
 
-def test_n_mastery_defaults_to_three():
-    assert m([81, 82], "n_mastery").status == "not_yet"
-    assert m([81, 82, 83], "n_mastery").status == "proficient"
+def test_n_mastery_with_fewer_than_n_at_the_cut_has_no_value():
+    # 80 and 85 reach the cut of 80, 60 does not: 2 of the 3 needed. Mastery is
+    # not established, so there is no value at all, not the mean 75 of all three.
+    result = m([80, 85, 60], "n_mastery", n=3)
+    assert (result.value, result.status, result.count) == (None, "not_yet", 3)
+    assert (result.at_cut, result.needed) == (2, 3)
+    assert result.progress == "2 of 3 scores at the cut"
+    assert result.explanation == (
+        "2 of 3 scores reach the cut of 80: 80, 85; 3 are needed, so mastery is "
+        "not established yet: not yet."
+    )
+    assert "75" not in result.explanation
+
+
+def test_n_mastery_with_no_score_at_the_cut():
+    result = m([60, 70], "n_mastery", n=2)
+    assert (result.value, result.progress) == (None, "0 of 2 scores at the cut")
+    assert result.explanation.startswith("0 of 2 scores reach the cut of 80;")
+
+
+def test_n_mastery_once_established_shows_the_count_and_the_mean():
+    result = m([81, 82, 83], "n_mastery", n=3)
+    assert (result.value, result.status) == (82, "proficient")
+    assert result.progress == "3 of 3 scores at the cut"
 
 
 def test_n_mastery_exceeds_when_the_qualifying_mean_does():
@@ -153,3 +211,12 @@ def test_bad_parameters_are_refused_with_a_clear_message(kwargs, message):
 def test_scores_outside_0_to_100_are_refused(score):
     with pytest.raises(ValueError, match="Score 2 is"):
         m([80, score], "average")
+
+
+def test_a_new_team_form_starts_from_the_team_model_defaults():
+    from teams.forms import TeamForm
+    from teams.models import Team
+
+    form = TeamForm(school=None)
+    for name in ("mastery_method", "mastery_weight", "mastery_n"):
+        assert form.fields[name].initial == Team._meta.get_field(name).default

@@ -153,3 +153,56 @@ def test_a_saved_cell_updates_mastery_through_a_real_worker(exam, celery_worker)
             break
         time.sleep(0.1)
     assert StudentMastery.objects.filter(student=student).count() == 2
+
+
+def given_n_mastery(exam, percents):
+    """EO1 counts "proficient n times" with n = 3; the first taught student
+    scores these percents on one-item assessments a week apart, oldest first."""
+    outcome = exam.outcomes[0]
+    outcome.mastery_method, outcome.mastery_n = "n_mastery", 3
+    outcome.save()
+    student = exam.taught_students[0]
+    start = exam.assessment.administered_on - datetime.timedelta(weeks=len(percents))
+    assessments = []
+    for week, percent in enumerate(percents):
+        assessment = services.assessment_create(
+            team=exam.team,
+            course=exam.course,
+            title=f"Check {week + 1}",
+            administered_on=start + datetime.timedelta(weeks=week),
+            actor=exam.teacher,
+        )
+        (item,) = services.items_replace(
+            assessment=assessment,
+            items=[services.ItemSpec(1, Decimal(20), outcome)],
+            actor=exam.teacher,
+        )
+        services.assessment_open(assessment=assessment, actor=exam.teacher)
+        services.score_enter(
+            assessment=assessment,
+            item=item,
+            student=student,
+            raw=str(percent * 20 // 100),
+            seen_version=0,
+            actor=exam.teacher,
+        )
+        assessments.append(assessment)
+    services.mastery_recompute(student_ids=[student.pk])
+    return student, assessments
+
+
+def test_n_mastery_short_of_n_at_the_cut_keeps_no_value(exam):
+    # 80 and 85 reach the cut of 80, 60 does not: 2 of the 3 needed, so mastery
+    # is not established. No value is kept, not the mean 75 of the three.
+    student, _ = given_n_mastery(exam, [80, 85, 60])
+    kept = StudentMastery.objects.get(student=student, outcome=exam.outcomes[0])
+    assert (kept.value, kept.status, kept.score_count) == (None, "not_yet", 3)
+    assert kept.progress == "2 of 3 scores at the cut"
+    assert "75" not in kept.explanation
+
+
+def test_n_mastery_keeps_the_mean_once_n_scores_reach_the_cut(exam):
+    student, _ = given_n_mastery(exam, [80, 85, 60, 90])
+    kept = StudentMastery.objects.get(student=student, outcome=exam.outcomes[0])
+    assert (kept.value, kept.status) == (Decimal(85), "proficient")
+    assert kept.progress == "3 of 3 scores at the cut"
