@@ -23,7 +23,7 @@ from assessments.models import (
     StudentMastery,
 )
 from assessments.scoring import display
-from assessments.selectors import assessment_results
+from assessments.selectors import assessment_results, reteach_threshold
 from schools.models import Section, Student
 from teams.models import EssentialOutcome
 
@@ -181,8 +181,6 @@ def _teachers_of(section: Section) -> list[User]:
 
 def data_page(*, assessment: CommonAssessment, viewer: User | None = None) -> DataPage:
     """Everything the data page and its CSV exports show. Ten queries."""
-    from assessments.services import reteach_threshold
-
     results = assessment_results(assessment)  # six queries
     threshold = reteach_threshold(assessment.team)
     viewer_id = viewer.pk if viewer is not None else None

@@ -1,24 +1,18 @@
-"""The data meeting of a common assessment: the team meeting where its results
-are discussed. Kept apart from `services.py` so the data page owns it whole."""
+"""Linking a common assessment to its data meeting: the team meeting where its
+results are discussed. A write, kept apart from `services.py` so the data page
+owns it whole; the meetings to choose from are read by
+`selectors.data_meeting_choices`."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 
 from accounts.events import EventType
 from accounts.models import User
 from accounts.services import event_record
 from assessments.models import CommonAssessment
 from teams.models import Meeting
-
-
-def data_meeting_choices(assessment: CommonAssessment) -> QuerySet[Meeting]:
-    """The team's meetings, data meetings first, newest first within each kind."""
-    return Meeting.objects.filter(team_id=assessment.team_id).order_by(
-        "kind", "-held_on", "-starts_at", "-pk"
-    )
 
 
 def data_meeting_set(

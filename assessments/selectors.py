@@ -1,4 +1,8 @@
-"""Reads for common assessments."""
+"""Reads for common assessments.
+
+A selector never imports a service or a task, directly or through another module
+(`plc/tests/test_seams.py` checks): services import selectors, never the reverse.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,60 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.events import EventType
 from accounts.models import Event
+from assessments.access import assessments_for
 from assessments.models import (
+    DEFAULT_EXCEEDS_CUT,
+    DEFAULT_MASTERY_CUT,
+    DEFAULT_RETEACH_THRESHOLD,
     AssessmentItem,
     CommonAssessment,
     ItemScore,
     OutcomeCut,
     StudentMastery,
+    TriagePolicy,
 )
 from assessments.scoring import Cell, display, in_words, level, outcome_percent
 from schools.access_log import note_students
 from schools.models import Enrollment, Section, Student
-from teams.models import EssentialOutcome
+from teams.models import EssentialOutcome, Meeting, Team
+
+Status = CommonAssessment.Status
+
+
+def _cuts_of(cut: OutcomeCut | None) -> tuple[Decimal, Decimal]:
+    """The mastery and exceeds cuts of an outcome, or the defaults without one."""
+    if cut is None:
+        return DEFAULT_MASTERY_CUT, DEFAULT_EXCEEDS_CUT
+    return cut.mastery_cut, cut.exceeds_cut
+
+
+# Who takes it ----------------------------------------------------------------
+
+
+def assessment_students(
+    assessment: CommonAssessment, sections=None
+) -> QuerySet[Student]:
+    """Students enrolled now in current sections of the course (limited to the
+    retake's students for a retake)."""
+    if sections is None:
+        sections = Section.objects.current().filter(course=assessment.course)
+    students = Student.objects.filter(
+        pk__in=Enrollment.objects.active()
+        .filter(section__in=sections)
+        .values("student_id")
+    )
+    if assessment.is_retake:
+        students = students.filter(
+            pk__in=CommonAssessment.students.through.objects.filter(
+                commonassessment_id=assessment.pk
+            ).values("student_id")
+        )
+    return students
 
 
 def proficiency_levels(
@@ -127,16 +169,11 @@ def grid_row(
             row.possible += cell.item.max_points
     for outcome_id, cells in by_outcome.items():
         percent = outcome_percent(cells)
-        cut = cuts.get(outcome_id)
         row.outcomes.append(
             OutcomeResult(
                 outcome=outcomes[outcome_id],
                 percent=percent,
-                level=level(
-                    percent,
-                    cut.mastery_cut if cut else Decimal(80),
-                    cut.exceeds_cut if cut else Decimal(95),
-                ),
+                level=level(percent, *_cuts_of(cuts.get(outcome_id))),
             )
         )
     return row
@@ -144,8 +181,6 @@ def grid_row(
 
 def entry_grid(*, assessment: CommonAssessment, section: Section) -> Grid:
     """The grid of one section: students down, items across. Four queries."""
-    from assessments.services import assessment_students
-
     items = assessment_items(assessment)
     cuts = assessment_cuts(assessment)
     students = list(
@@ -312,18 +347,13 @@ def assessment_results(assessment: CommonAssessment) -> AssessmentResults:
                 for item in outcome_items
             ]
             percent = outcome_percent(cells)
-            cut = cuts.get(outcome_id)
             scores.append(
                 StudentOutcomeScore(
                     student_id=student_id,
                     section_id=section_id,
                     outcome_id=outcome_id,
                     percent=percent,
-                    level=level(
-                        percent,
-                        cut.mastery_cut if cut else Decimal(80),
-                        cut.exceeds_cut if cut else Decimal(95),
-                    ),
+                    level=level(percent, *_cuts_of(cuts.get(outcome_id))),
                 )
             )
     return AssessmentResults(
@@ -368,6 +398,91 @@ def proficiency_rates(results: AssessmentResults, *, by_section: bool) -> list[R
 
 def section_outcome_rates(assessment: CommonAssessment) -> list[Rate]:
     return proficiency_rates(assessment_results(assessment), by_section=True)
+
+
+def reteach_threshold(team: Team) -> Decimal:
+    """Below this share of a section at mastery, the lesson is retaught."""
+    policy = TriagePolicy.objects.filter(school_id=team.school_id).first()
+    return policy.reteach_threshold if policy else DEFAULT_RETEACH_THRESHOLD
+
+
+def data_meeting_choices(assessment: CommonAssessment) -> QuerySet[Meeting]:
+    """The team's meetings, data meetings first, newest first within each kind."""
+    return Meeting.objects.filter(team_id=assessment.team_id).order_by(
+        "kind", "-held_on", "-starts_at", "-pk"
+    )
+
+
+# Evidence for mastery ------------------------------------------------------------
+
+
+def outcome_scores_for(
+    student_ids: Collection[int],
+) -> dict[tuple[int, int], list[tuple[datetime.date, int, Decimal, Decimal, Decimal]]]:
+    """Each student's outcome scores, per (student, outcome), oldest first:
+    (date, assessment id, percent, mastery cut, exceeds cut). Drafts do not count.
+    Three queries whatever the number of students."""
+    scores = list(
+        ItemScore.objects.filter(
+            student_id__in=student_ids,
+            item__assessment__status__in=[Status.OPEN, Status.FINALIZED],
+        ).values_list("student_id", "item_id", "points", "mark")
+    )
+    item_ids = {item_id for _, item_id, _, _ in scores}
+    assessment_ids = set(
+        AssessmentItem.objects.filter(pk__in=item_ids).values_list(
+            "assessment_id", flat=True
+        )
+    )
+    items = list(
+        AssessmentItem.objects.filter(assessment_id__in=assessment_ids).values_list(
+            "pk",
+            "assessment_id",
+            "outcome_id",
+            "max_points",
+            "assessment__administered_on",
+        )
+    )
+    cuts = {
+        (a, o): (cut, exceeds)
+        for a, o, cut, exceeds in OutcomeCut.objects.filter(
+            assessment_id__in=assessment_ids
+        ).values_list("assessment_id", "outcome_id", "mastery_cut", "exceeds_cut")
+    }
+    by_student_item = {(s, i): (p, m) for s, i, p, m in scores}
+    # assessment -> outcome -> its items, so each student visits only the
+    # assessments they took.
+    outcomes_of: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    assessment_of_item = {}
+    for pk, assessment_id, outcome_id, max_points, day in items:
+        outcomes_of[assessment_id][outcome_id].append((pk, max_points, day))
+        assessment_of_item[pk] = assessment_id
+    taken: dict[int, set[int]] = defaultdict(set)
+    for student_id, item_id, _, _ in scores:
+        taken[student_id].add(assessment_of_item[item_id])
+    result: dict[tuple[int, int], list] = defaultdict(list)
+    for student_id, assessments in taken.items():
+        for assessment_id in assessments:
+            for outcome_id, outcome_items in outcomes_of[assessment_id].items():
+                cells = []
+                for item_id, max_points, _ in outcome_items:
+                    points, mark = by_student_item.get(
+                        (student_id, item_id), (None, "")
+                    )
+                    cells.append(Cell(max_points, points, mark))
+                percent = outcome_percent(cells)
+                if percent is None:
+                    continue
+                cut, exceeds = cuts.get(
+                    (assessment_id, outcome_id),
+                    (DEFAULT_MASTERY_CUT, DEFAULT_EXCEEDS_CUT),
+                )
+                result[(student_id, outcome_id)].append(
+                    (outcome_items[0][2], assessment_id, percent, cut, exceeds)
+                )
+    for entries in result.values():
+        entries.sort(key=lambda entry: (entry[0], entry[1]))
+    return result
 
 
 # Entry progress ----------------------------------------------------------------
@@ -462,8 +577,6 @@ def entry_progress(*, assessment: CommonAssessment, sections) -> list[SectionPro
 
 def results_to_enter(user) -> list[SectionProgress]:
     """Open assessments of the user's own sections that still lack results."""
-    from assessments.access import assessments_for
-
     open_assessments = list(
         assessments_for(user).filter(status=CommonAssessment.Status.OPEN)
     )
@@ -487,8 +600,6 @@ def results_to_enter(user) -> list[SectionProgress]:
 
 
 def assessment_overview(*, user, team=None) -> dict:
-    from assessments.access import assessments_for
-
     visible = assessments_for(user)
     if team is not None:
         visible = visible.filter(team=team)

@@ -1,10 +1,11 @@
 """Writes for common assessments: building, entering results, finalizing,
-re-assessing, keeping mastery up to date and core-instruction triage."""
+re-assessing, keeping mastery up to date and core-instruction triage.
+
+Reads live in `selectors.py`, which never imports this module."""
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,24 +20,22 @@ from accounts.models import User
 from accounts.services import event_build, event_record, events_record
 from assessments import mastery
 from assessments.models import (
-    DEFAULT_RETEACH_THRESHOLD,
     AssessmentItem,
     CommonAssessment,
     ItemScore,
     OutcomeCut,
     ReteachItem,
     StudentMastery,
-    TriagePolicy,
 )
-from assessments.scoring import (
-    Cell,
-    ParsedEntry,
-    in_words,
-    outcome_percent,
-    parse_entry,
+from assessments.scoring import ParsedEntry, in_words, parse_entry
+from assessments.selectors import (
+    assessment_students,
+    outcome_scores_for,
+    reteach_threshold,
+    section_outcome_rates,
 )
 from plc.db import analyze
-from schools.models import Course, Enrollment, Section, Student
+from schools.models import Course, Student
 from teams.models import EssentialOutcome, Team
 
 Status = CommonAssessment.Status
@@ -308,28 +307,6 @@ def retake_create(
             "students not yet proficient.",
         )
     return retake
-
-
-# Who takes it ----------------------------------------------------------------
-
-
-def assessment_students(assessment: CommonAssessment, sections=None):
-    """Students enrolled now in current sections of the course (limited to the
-    retake's students for a retake)."""
-    if sections is None:
-        sections = Section.objects.current().filter(course=assessment.course)
-    students = Student.objects.filter(
-        pk__in=Enrollment.objects.active()
-        .filter(section__in=sections)
-        .values("student_id")
-    )
-    if assessment.is_retake:
-        students = students.filter(
-            pk__in=CommonAssessment.students.through.objects.filter(
-                commonassessment_id=assessment.pk
-            ).values("student_id")
-        )
-    return students
 
 
 # Entering results ------------------------------------------------------------
@@ -687,74 +664,6 @@ def _enqueue_recompute(student_ids) -> None:
         transaction.on_commit(lambda batch=batch: recompute_mastery.delay(batch))
 
 
-def outcome_scores_for(
-    student_ids: Collection[int],
-) -> dict[tuple[int, int], list[tuple[datetime.date, int, Decimal, Decimal, Decimal]]]:
-    """Each student's outcome scores, per (student, outcome), oldest first:
-    (date, assessment id, percent, mastery cut, exceeds cut). Drafts do not count.
-    Three queries whatever the number of students."""
-    scores = list(
-        ItemScore.objects.filter(
-            student_id__in=student_ids,
-            item__assessment__status__in=[Status.OPEN, Status.FINALIZED],
-        ).values_list("student_id", "item_id", "points", "mark")
-    )
-    item_ids = {item_id for _, item_id, _, _ in scores}
-    assessment_ids = set(
-        AssessmentItem.objects.filter(pk__in=item_ids).values_list(
-            "assessment_id", flat=True
-        )
-    )
-    items = list(
-        AssessmentItem.objects.filter(assessment_id__in=assessment_ids).values_list(
-            "pk",
-            "assessment_id",
-            "outcome_id",
-            "max_points",
-            "assessment__administered_on",
-        )
-    )
-    cuts = {
-        (a, o): (cut, exceeds)
-        for a, o, cut, exceeds in OutcomeCut.objects.filter(
-            assessment_id__in=assessment_ids
-        ).values_list("assessment_id", "outcome_id", "mastery_cut", "exceeds_cut")
-    }
-    by_student_item = {(s, i): (p, m) for s, i, p, m in scores}
-    # assessment -> outcome -> its items, so each student visits only the
-    # assessments they took.
-    outcomes_of: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    assessment_of_item = {}
-    for pk, assessment_id, outcome_id, max_points, day in items:
-        outcomes_of[assessment_id][outcome_id].append((pk, max_points, day))
-        assessment_of_item[pk] = assessment_id
-    taken: dict[int, set[int]] = defaultdict(set)
-    for student_id, item_id, _, _ in scores:
-        taken[student_id].add(assessment_of_item[item_id])
-    result: dict[tuple[int, int], list] = defaultdict(list)
-    for student_id, assessments in taken.items():
-        for assessment_id in assessments:
-            for outcome_id, outcome_items in outcomes_of[assessment_id].items():
-                cells = []
-                for item_id, max_points, _ in outcome_items:
-                    points, mark = by_student_item.get(
-                        (student_id, item_id), (None, "")
-                    )
-                    cells.append(Cell(max_points, points, mark))
-                percent = outcome_percent(cells)
-                if percent is None:
-                    continue
-                cut, exceeds = cuts.get(
-                    (assessment_id, outcome_id), (Decimal(80), Decimal(95))
-                )
-                result[(student_id, outcome_id)].append(
-                    (outcome_items[0][2], assessment_id, percent, cut, exceeds)
-                )
-    for entries in result.values():
-        entries.sort(key=lambda entry: (entry[0], entry[1]))
-    return result
-
-
 def mastery_recompute(*, student_ids: Collection[int]) -> int:
     """Recompute and store the mastery of these students on every outcome they
     have evidence for; idempotent, so safe to run twice or after a lost message."""
@@ -832,16 +741,9 @@ def mastery_recompute(*, student_ids: Collection[int]) -> int:
 # Core-instruction triage ------------------------------------------------------
 
 
-def reteach_threshold(team: Team) -> Decimal:
-    policy = TriagePolicy.objects.filter(school_id=team.school_id).first()
-    return policy.reteach_threshold if policy else DEFAULT_RETEACH_THRESHOLD
-
-
 def reteach_items_refresh(*, assessment: CommonAssessment) -> list[ReteachItem]:
     """A reteach item for each section where fewer than the school's threshold
     reached mastery on an outcome of this assessment; idempotent."""
-    from assessments.selectors import section_outcome_rates
-
     threshold = reteach_threshold(assessment.team)
     created = []
     for rate in section_outcome_rates(assessment):

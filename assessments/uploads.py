@@ -22,7 +22,8 @@ from django.core.exceptions import ValidationError
 from accounts.models import User
 from assessments.models import CommonAssessment, ItemScore
 from assessments.scoring import display, parse_entry
-from assessments.services import RowEntry, assessment_students, scores_import
+from assessments.selectors import assessment_students
+from assessments.services import RowEntry, scores_import
 from schools.models import Enrollment, Section, Student
 
 MAX_BYTES = 5 * 1024 * 1024

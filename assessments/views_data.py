@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from assessments import analysis
 from assessments.access import assessment_for, assessment_to_build
 from assessments.forms_data import DataMeetingForm
-from assessments.meetings import data_meeting_choices, data_meeting_set
+from assessments.meetings import data_meeting_set
+from assessments.selectors import data_meeting_choices
 
 
 @login_required

@@ -15,7 +15,7 @@ from assessments.access import assessment_for, entry_section_for
 from assessments.analysis import spreadsheet_safe
 from assessments.forms_data import UploadForm
 from assessments.models import CommonAssessment
-from assessments.services import assessment_students
+from assessments.selectors import assessment_students
 
 
 def _session_key(assessment_pk: int, section_pk: int) -> str:

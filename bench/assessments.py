@@ -30,7 +30,7 @@ from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from assessments.models import CommonAssessment, ItemScore  # noqa: E402
-from assessments.services import assessment_students  # noqa: E402
+from assessments.selectors import assessment_students  # noqa: E402
 from schools.models import Section, Student  # noqa: E402
 
 

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assessments import analysis, services
+from assessments import analysis, selectors, services
 from assessments.models import TriagePolicy
 from assessments.tests.conftest import enter
 from schools.tests.factories import (
@@ -212,7 +212,9 @@ def test_the_data_page_runs_a_fixed_number_of_queries(
     _grow(scored, students=12, sections=3, assessments=4)
     services.mastery_recompute(
         student_ids=list(
-            services.assessment_students(scored.assessment).values_list("pk", flat=True)
+            selectors.assessment_students(scored.assessment).values_list(
+                "pk", flat=True
+            )
         )
     )
     with django_assert_num_queries(11):
