@@ -20,15 +20,20 @@ def data_meeting_set(
 ) -> None:
     if meeting is not None and meeting.team_id != assessment.team_id:
         raise ValidationError({"meeting": "Choose one of the team's meetings."})
-    if assessment.data_meeting_id == (meeting.pk if meeting else None):
+    old_id = assessment.data_meeting_id
+    new_id = meeting.pk if meeting else None
+    if old_id == new_id:
         return
     with transaction.atomic():
         CommonAssessment.objects.filter(pk=assessment.pk).update(data_meeting=meeting)
         assessment.data_meeting = meeting
         event_record(
-            team=assessment.team,
-            actor=actor,
             type=EventType.DATA_MEETING_LINKED,
+            actor=actor,
+            team=assessment.team,
+            assessment=assessment,
+            before={"data_meeting_id": old_id},
+            after={"data_meeting_id": new_id},
             summary=(
                 f"Set the data meeting of “{assessment.title}” to {meeting}."
                 if meeting

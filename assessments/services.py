@@ -1,7 +1,9 @@
 """Writes for common assessments: building, entering results, finalizing,
 re-assessing, keeping mastery up to date and core-instruction triage.
 
-Reads live in `selectors.py`, which never imports this module."""
+Each change a team cares about writes its event (docs/domain.md, "The record of
+change") inside the transaction of the change, so a change that fails leaves
+neither the change nor its event. Reads live in `selectors.py`."""
 
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from django.utils import timezone
 
 from accounts.events import EventType
 from accounts.models import User
-from accounts.services import event_build, event_record, events_record
+from accounts.services import changes, event_build, event_record, events_record
 from assessments import mastery
 from assessments.models import (
+    DEFAULT_EXCEEDS_CUT,
+    DEFAULT_MASTERY_CUT,
     AssessmentItem,
     CommonAssessment,
     ItemScore,
@@ -78,12 +82,22 @@ def assessment_create(
             created_by=actor,
         )
         event_record(
-            team=team,
-            actor=actor,
             type=EventType.ASSESSMENT_CREATED,
+            actor=actor,
+            team=team,
+            assessment=assessment,
             summary=f"Created the common assessment “{title}”.",
+            after=_details(assessment),
         )
     return assessment
+
+
+def _details(assessment: CommonAssessment) -> dict:
+    return {
+        "title": assessment.title,
+        "course_id": assessment.course_id,
+        "administered_on": assessment.administered_on,
+    }
 
 
 def assessment_update(
@@ -96,11 +110,24 @@ def assessment_update(
     title = title.strip()
     if not title:
         raise ValidationError({"title": "Give the assessment a title."})
+    before = _details(assessment)
     assessment.title = title
     assessment.administered_on = administered_on
+    old, new = changes(before, _details(assessment))
+    if not new:
+        return assessment
     with transaction.atomic():
         assessment.save(update_fields=["title", "administered_on"])
-        if assessment.status != Status.DRAFT:
+        event_record(
+            type=EventType.ASSESSMENT_UPDATED,
+            actor=actor,
+            team=assessment.team,
+            assessment=assessment,
+            summary=f"Edited the common assessment “{title}”.",
+            before=old,
+            after=new,
+        )
+        if "administered_on" in new and assessment.status != Status.DRAFT:
             # The date orders scores for mastery: moving it changes results.
             _enqueue_recompute(assessment_students(assessment))
     return assessment
@@ -152,6 +179,24 @@ def items_replace(
             break
     if errors:
         raise ValidationError(errors)
+    before = _items_and_cuts(assessment)
+    ordered = sorted(items, key=lambda spec: spec.number)
+    after = {
+        "items": [
+            _item_detail(spec.number, spec.label.strip(), spec.max_points, spec.outcome)
+            for spec in ordered
+        ],
+        # As written below: the cut given, else the one kept, else the default.
+        "cuts": {
+            spec.outcome.code: _stored(cuts[spec.outcome.pk])
+            if spec.outcome.pk in cuts
+            else before["cuts"].get(spec.outcome.code)
+            or _stored((DEFAULT_MASTERY_CUT, DEFAULT_EXCEEDS_CUT))
+            for spec in ordered
+        },
+    }
+    if after == before:
+        return list(assessment.items.order_by("number"))
     with transaction.atomic():
         assessment.items.all().delete()
         created = AssessmentItem.objects.bulk_create(
@@ -162,7 +207,7 @@ def items_replace(
                 max_points=spec.max_points,
                 outcome=spec.outcome,
             )
-            for spec in sorted(items, key=lambda spec: spec.number)
+            for spec in ordered
         )
         outcome_ids = {spec.outcome.pk for spec in items}
         assessment.cuts.exclude(outcome_id__in=outcome_ids).delete()
@@ -175,12 +220,45 @@ def items_replace(
                 cut.mastery_cut, cut.exceeds_cut = cuts[outcome_id]
             cut.save()
         event_record(
-            team=assessment.team,
-            actor=actor,
             type=EventType.ASSESSMENT_ITEMS_CHANGED,
+            actor=actor,
+            team=assessment.team,
+            assessment=assessment,
             summary=f"Set {len(created)} items of “{assessment.title}”.",
+            before=before,
+            after=after,
         )
     return created
+
+
+def _stored(values) -> list[Decimal]:
+    """Points and cuts as the database keeps them (two decimals), so that an
+    unchanged value reads the same before and after."""
+    return [Decimal(value).quantize(Decimal("0.01")) for value in values]
+
+
+def _item_detail(number, label, max_points, outcome) -> dict:
+    return {
+        "number": number,
+        "label": label,
+        "max_points": _stored([max_points])[0],
+        "outcome": outcome.code,
+    }
+
+
+def _items_and_cuts(assessment: CommonAssessment) -> dict:
+    """The items and cuts as an event records them: outcomes by code, so the
+    history reads the same after an outcome is retired. Two queries."""
+    return {
+        "items": [
+            _item_detail(item.number, item.label, item.max_points, item.outcome)
+            for item in assessment.items.select_related("outcome").order_by("number")
+        ],
+        "cuts": {
+            cut.outcome.code: _stored((cut.mastery_cut, cut.exceeds_cut))
+            for cut in assessment.cuts.select_related("outcome")
+        },
+    }
 
 
 def assessment_open(*, assessment: CommonAssessment, actor: User) -> None:
@@ -188,14 +266,26 @@ def assessment_open(*, assessment: CommonAssessment, actor: User) -> None:
         raise ValidationError("Only a draft can be opened for entry.")
     if not assessment.items.exists():
         raise ValidationError("Add the items before opening the assessment for entry.")
-    _set_status(assessment, Status.OPEN, actor, "Opened “{}” for entry.")
+    _set_status(
+        assessment,
+        Status.OPEN,
+        actor=actor,
+        type=EventType.ASSESSMENT_OPENED,
+        summary="Opened “{}” for entry.",
+    )
 
 
 def assessment_finalize(*, assessment: CommonAssessment, actor: User) -> None:
     if assessment.status != Status.OPEN:
         raise ValidationError("Only an assessment open for entry can be finalized.")
     with transaction.atomic():
-        _set_status(assessment, Status.FINALIZED, actor, "Finalized “{}”.")
+        _set_status(
+            assessment,
+            Status.FINALIZED,
+            actor=actor,
+            type=EventType.ASSESSMENT_FINALIZED,
+            summary="Finalized “{}”.",
+        )
         reteach_items_refresh(assessment=assessment)
 
 
@@ -206,10 +296,26 @@ def assessment_reopen(
         raise ValidationError("Only a finalized assessment can be reopened.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the results need to change."})
-    _set_status(assessment, Status.OPEN, actor, "Reopened “{}” for entry.", reason)
+    _set_status(
+        assessment,
+        Status.OPEN,
+        actor=actor,
+        type=EventType.ASSESSMENT_REOPENED,
+        summary="Reopened “{}” for entry.",
+        reason=reason.strip(),
+    )
 
 
-def _set_status(assessment, status, actor, summary, reason="") -> None:
+def _set_status(
+    assessment: CommonAssessment,
+    status: str,
+    *,
+    actor: User,
+    type: EventType,
+    summary: str,
+    reason: str = "",
+) -> None:
+    old_status = assessment.status
     now = timezone.now()
     with transaction.atomic():
         updated = CommonAssessment.objects.filter(
@@ -223,19 +329,12 @@ def _set_status(assessment, status, actor, summary, reason="") -> None:
             raise ValidationError(
                 "Someone else changed this assessment's status; reload the page."
             )
-        old_status = assessment.status
         assessment.refresh_from_db()
-        if status == Status.FINALIZED:
-            event_type = EventType.ASSESSMENT_FINALIZED
-        elif old_status == Status.FINALIZED:
-            event_type = EventType.ASSESSMENT_REOPENED
-        else:
-            event_type = EventType.ASSESSMENT_OPENED
         event_record(
-            type=event_type,
+            type=type,
+            actor=actor,
             team=assessment.team,
             assessment=assessment,
-            actor=actor,
             summary=summary.format(assessment.title),
             reason=reason,
             before={"status": old_status},
@@ -300,11 +399,17 @@ def retake_create(
             for cut in original.cuts.all()
         )
         event_record(
-            team=original.team,
-            actor=actor,
             type=EventType.RETAKE_CREATED,
+            actor=actor,
+            team=original.team,
+            assessment=retake,
             summary=f"Created a retake of “{original.title}” for {len(not_yet)} "
             "students not yet proficient.",
+            after={
+                **_details(retake),
+                "retake_of_id": original.pk,
+                "student_count": len(not_yet),
+            },
         )
     return retake
 
@@ -762,15 +867,20 @@ def reteach_items_refresh(*, assessment: CommonAssessment) -> list[ReteachItem]:
 
 def reteach_item_set_done(*, item: ReteachItem, actor: User, done: bool) -> ReteachItem:
     """The class was retaught (or not yet, to undo a slip), with who said so."""
+    was_done = item.done_at is not None
     item.done_at = timezone.now() if done else None
     item.done_by = actor if done else None
     with transaction.atomic():
         item.save(update_fields=["done_at", "done_by"])
         event_record(
-            team=item.assessment.team,
-            actor=actor,
             type=EventType.RETEACH_DONE if done else EventType.RETEACH_UNDONE,
+            actor=actor,
+            team=item.assessment.team,
+            assessment=item.assessment,
             summary=f"{'Retaught' if done else 'Reopened reteaching of'} "
             f"{item.outcome.code} to {item.section}.",
+            before={"done": was_done},
+            after={"done": done},
+            data={"section_id": item.section_id, "outcome_id": item.outcome_id},
         )
     return item

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -152,25 +153,29 @@ def assessment_build(request: HttpRequest, pk: int) -> HttpResponse:
             for number, form in enumerate(rows, start=1)
         ]
         try:
-            services.assessment_update(
-                assessment=assessment,
-                title=details.cleaned_data["title"],
-                administered_on=details.cleaned_data["administered_on"],
-                actor=request.user,
-            )
-            services.items_replace(
-                assessment=assessment,
-                items=specs,
-                cuts={
-                    form.cleaned_data["outcome_id"]: (
-                        form.cleaned_data["mastery_cut"],
-                        form.cleaned_data["exceeds_cut"],
-                    )
-                    for form in cut_formset
-                },
-                actor=request.user,
-            )
+            # One save of the page: the details and the items together, or
+            # neither (and no event of either).
+            with transaction.atomic():
+                services.assessment_update(
+                    assessment=assessment,
+                    title=details.cleaned_data["title"],
+                    administered_on=details.cleaned_data["administered_on"],
+                    actor=request.user,
+                )
+                services.items_replace(
+                    assessment=assessment,
+                    items=specs,
+                    cuts={
+                        form.cleaned_data["outcome_id"]: (
+                            form.cleaned_data["mastery_cut"],
+                            form.cleaned_data["exceeds_cut"],
+                        )
+                        for form in cut_formset
+                    },
+                    actor=request.user,
+                )
         except ValidationError as error:
+            assessment.refresh_from_db()
             item_formset._non_form_errors = item_formset.error_class(_errors(error))
         else:
             messages.success(request, f"Saved {len(specs)} items.")
