@@ -4,7 +4,9 @@ after a common assessment.
 Every figure rests on the students enrolled now in the course's current sections,
 the same population result entry uses. The page is built in a fixed number of
 queries whatever the number of students, sections or the team's other
-assessments; `tests/test_analysis.py` pins the count.
+assessments; `tests/test_analysis.py` pins the count. The students a page lists
+by name, or an export carries, are noted in the record of access here rather
+than by the views (docs/domain.md, "The record of access").
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from accounts.models import User
 from assessments.models import (
@@ -24,6 +27,7 @@ from assessments.models import (
 )
 from assessments.scoring import display
 from assessments.selectors import assessment_results, reteach_threshold
+from schools.access_log import note_students
 from schools.models import Section, Student
 from teams.models import EssentialOutcome
 
@@ -162,6 +166,16 @@ class DataPage:
     def has_results(self) -> bool:
         return any(outcome.overall.assessed for outcome in self.outcomes)
 
+    def listed_students(self, *lists: str) -> list[Student]:
+        """The students named in these lists of every outcome ("not_yet",
+        "exceeds"; both when none is given), each once."""
+        seen: dict[int, Student] = {}
+        for outcome in self.outcomes:
+            for name in lists or ("not_yet", "exceeds"):
+                for status in getattr(outcome, name):
+                    seen.setdefault(status.student.pk, status.student)
+        return list(seen.values())
+
     @property
     def section_rows(self) -> list[tuple[Section, list[SectionRate]]]:
         """Classes down, outcomes across: a course team can have thirty-odd
@@ -180,7 +194,29 @@ def _teachers_of(section: Section) -> list[User]:
 
 
 def data_page(*, assessment: CommonAssessment, viewer: User | None = None) -> DataPage:
-    """Everything the data page and its CSV exports show. Ten queries."""
+    """Everything the data page shows, noting the students it lists. Ten queries."""
+    page = _analyse(assessment=assessment, viewer=viewer)
+    note_students(page.listed_students(), what=f"Data page of {assessment.title}")
+    return page
+
+
+def data_export(
+    *, assessment: CommonAssessment, viewer: User | None, table: str
+) -> list[list[str]]:
+    """One table of the data page as spreadsheet-safe rows, noting the students
+    the file carries (only the student lists carry any)."""
+    page = _analyse(assessment=assessment, viewer=viewer)
+    rows = export_table(page, table)
+    if table in STUDENT_EXPORTS:
+        note_students(
+            page.listed_students(STUDENT_EXPORTS[table]),
+            what=f"{table} export of {assessment.title}",
+            export=True,
+        )
+    return rows
+
+
+def _analyse(*, assessment: CommonAssessment, viewer: User | None) -> DataPage:
     results = assessment_results(assessment)  # six queries
     threshold = reteach_threshold(assessment.team)
     viewer_id = viewer.pk if viewer is not None else None
@@ -503,11 +539,15 @@ def _reteach_table(page: DataPage) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+# The exports that name students, and the list of the page each one carries.
+STUDENT_EXPORTS = {"not-yet": "not_yet", "exceeds": "exceeds"}
 EXPORTS = {
     "outcomes": _outcomes_table,
     "items": _items_table,
-    "not-yet": lambda page: _students_table(page, "not_yet"),
-    "exceeds": lambda page: _students_table(page, "exceeds"),
+    **{
+        name: partial(_students_table, attr=attr)
+        for name, attr in STUDENT_EXPORTS.items()
+    },
     "reteach": _reteach_table,
 }
 

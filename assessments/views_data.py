@@ -48,14 +48,14 @@ def data_export(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     if table not in analysis.EXPORTS:
         raise Http404("No such table.")
     assessment = access.assessment
-    page = analysis.data_page(assessment=assessment, viewer=request.user)
+    rows = analysis.data_export(assessment=assessment, viewer=request.user, table=table)
     name = f"{slugify(assessment.title) or 'assessment'}-{table}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     # The byte-order mark makes Excel read the file as UTF-8, so names keep
     # their accents.
     response.write("\ufeff")
-    csv.writer(response).writerows(analysis.export_table(page, table))
+    csv.writer(response).writerows(rows)
     return response
 
 

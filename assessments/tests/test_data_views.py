@@ -7,12 +7,14 @@ import io
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from accounts.events import EventType
+from accounts.models import Event
 from assessments import services
 from assessments.models import CommonAssessment
 from assessments.tests.conftest import enter
+from schools.models import AccessedStudent, AccessKind, AccessRecord
 from schools.tests.factories import EnrollmentFactory, StudentFactory
-from teams.models import Meeting, TeamEvent
+from teams.models import Meeting
 from teams.tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,14 +108,42 @@ def test_the_page_shows_rates_lists_and_the_viewers_class(login, exam):
     assert "Item analysis" in page
 
 
-def test_viewing_and_exporting_are_logged(login, exam):
-    client = login(exam.principal)
-    client.get(data_url(exam))
-    client.get(export_url(exam, "exceeds"))
-    actions = set(
-        AuditEvent.objects.filter(actor=exam.principal).values_list("action", flat=True)
-    )
-    assert {"assessment.data_viewed", "assessment.data_exported"} <= actions
+def shown(record) -> set[int]:
+    return set(record.students.values_list("student_id", flat=True))
+
+
+def test_the_page_records_the_students_it_lists(login, exam):
+    fill(exam)
+    login(exam.principal).get(data_url(exam))
+    record = AccessRecord.objects.get(user=exam.principal)
+    assert record.kind == AccessKind.PAGE
+    assert exam.assessment.title in record.what
+    # Every student of the fill is listed: not yet or exceeds on some outcome.
+    everyone = {s.pk for s in exam.taught_students + exam.colleague_students}
+    assert shown(record) == everyone
+    assert record.student_count == len(everyone)
+
+
+def test_a_student_export_records_the_students_it_carries(login, exam):
+    fill(exam)
+    low, middle = exam.taught_students[1], exam.taught_students[2]
+    login(exam.principal).get(export_url(exam, "not-yet"))
+    record = AccessRecord.objects.get(user=exam.principal)
+    assert record.kind == AccessKind.EXPORT
+    # Not yet: Period 1's second student (both outcomes), its third (EO2) and
+    # Period 4's second (EO1) -- not the students who only reached or exceeded.
+    assert shown(record) == {low.pk, middle.pk, exam.colleague_students[1].pk}
+    who_saw_low = AccessedStudent.objects.filter(student=low)
+    assert list(who_saw_low.values_list("record__user", flat=True)) == [
+        exam.principal.pk
+    ]
+
+
+@pytest.mark.parametrize("table", ["outcomes", "items", "reteach"])
+def test_an_export_of_figures_names_no_student(login, exam, table):
+    fill(exam)
+    login(exam.principal).get(export_url(exam, table))
+    assert not AccessRecord.objects.exists()
 
 
 def test_csv_export_is_safe_to_open_in_a_spreadsheet(login, exam):
@@ -155,7 +185,16 @@ def test_lead_picks_the_data_meeting_and_it_links_both_pages(login, exam):
     assert response.status_code == 302
     exam.assessment.refresh_from_db()
     assert exam.assessment.data_meeting == meeting
-    assert TeamEvent.objects.filter(action="assessment.data_meeting").exists()
+    event = Event.objects.get(type=EventType.DATA_MEETING_LINKED)
+    assert (event.actor, event.team, event.assessment) == (
+        exam.teacher,
+        exam.team,
+        exam.assessment,
+    )
+    assert (event.before, event.after) == (
+        {"data_meeting_id": None},
+        {"data_meeting_id": meeting.pk},
+    )
     assert meeting.get_absolute_url() in client.get(data_url(exam)).content.decode()
     detail = client.get(exam.assessment.get_absolute_url()).content.decode()
     assert meeting.get_absolute_url() in detail
@@ -206,7 +245,8 @@ def test_the_page_query_count_does_not_grow_with_the_team(
     MeetingFactory(team=exam.team)
     client = login(exam.teacher)
     client.get(data_url(exam))
-    with django_assert_num_queries(19) as small:
+    # The page's own reads, then the record of access: its row and its students.
+    with django_assert_num_queries(20) as small:
         client.get(data_url(exam))
     for _ in range(20):
         student = EnrollmentFactory(
@@ -218,3 +258,21 @@ def test_the_page_query_count_does_not_grow_with_the_team(
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(data_url(exam))
     assert response.context["page"].student_count == 25
+
+
+def test_n_mastery_without_a_value_shows_how_far_it_has_come_not_a_number(login, exam):
+    from assessments.tests.test_mastery_table import given_n_mastery
+
+    student, checks = given_n_mastery(exam, [80, 85, 60])
+    last = checks[-1]  # 60%: not yet on this assessment
+    client = login(exam.teacher)
+    page = client.get(reverse("assessments:data", args=[last.pk])).content.decode()
+    assert "Not yet proficient</span>: 2 of 3 scores at the cut" in page
+    assert "75.0%" not in page and "(%)" not in page
+    export = reverse("assessments:data_export", args=[last.pk, "not-yet"])
+    text = client.get(export).content.decode().lstrip("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text)))
+    values = dict(zip(header, row, strict=True))
+    assert values["Student ID"] == student.local_id
+    assert values["Current mastery"] == "Not yet proficient: 2 of 3 scores at the cut"
+    assert values["Mastery value (%)"] == ""
