@@ -285,7 +285,8 @@ class ReteachItem(models.Model):
 
 
 class TriagePolicy(models.Model):
-    """The school's core-instruction threshold (PRODUCT.md: default 70%)."""
+    """The school's core-instruction threshold (docs/domain.md, "Core-instruction
+    triage": default 70%)."""
 
     school = models.OneToOneField(
         School, on_delete=models.CASCADE, related_name="triage_policy"

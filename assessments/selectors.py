@@ -612,3 +612,20 @@ def assessment_overview(*, user, team=None) -> dict:
             a for a in assessments if a.status == CommonAssessment.Status.FINALIZED
         ],
     }
+
+
+def result_sheet_students(
+    *, assessment: CommonAssessment, section: Section
+) -> list[Student]:
+    """The class's students for a sheet to fill in, noted as an export."""
+    students = list(
+        assessment_students(assessment, sections=[section]).order_by(
+            "last_name", "first_name", "local_id"
+        )
+    )
+    note_students(
+        students,
+        what=f"Result sheet download: {assessment.title}, {section}",
+        export=True,
+    )
+    return students

@@ -24,6 +24,7 @@ from assessments.models import CommonAssessment, ItemScore
 from assessments.scoring import display, parse_entry
 from assessments.selectors import assessment_students
 from assessments.services import RowEntry, scores_import
+from schools.access_log import note_students
 from schools.models import Enrollment, Section, Student
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -459,6 +460,11 @@ def upload_check(
                         cell.replaces = before
             row.cells.append(cell)
         preview.rows.append(row)
+    # The preview shows each matched student's saved results beside the file's.
+    note_students(
+        [row.student for row in preview.rows if row.student is not None],
+        what=f"Results upload preview: {assessment.title}, {section}",
+    )
     if not sheet.rows:
         preview.file_problems.append(
             Problem(None, "", "The file has a header row but no students.")

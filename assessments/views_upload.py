@@ -15,7 +15,6 @@ from assessments.access import assessment_for, entry_section_for
 from assessments.analysis import spreadsheet_safe
 from assessments.forms_data import UploadForm
 from assessments.models import CommonAssessment
-from assessments.selectors import assessment_students
 
 
 def _session_key(assessment_pk: int, section_pk: int) -> str:
@@ -123,9 +122,7 @@ def upload_template(request: HttpRequest, pk: int, section_pk: int) -> HttpRespo
     section = entry_section_for(request.user, access, section_pk)
     assessment = access.assessment
     items = selectors.assessment_items(assessment)
-    students = assessment_students(assessment, sections=[section]).order_by(
-        "last_name", "first_name", "local_id"
-    )
+    students = selectors.result_sheet_students(assessment=assessment, section=section)
     name = f"{slugify(assessment.title)}-{slugify(section.name)}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

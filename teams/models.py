@@ -53,7 +53,8 @@ def validate_outcome_code(value: str) -> None:
 
 
 class MasteryMethod(models.TextChoices):
-    """How a student's scores on one outcome combine into mastery (PRODUCT.md)."""
+    """How a student's scores on one outcome combine into mastery (docs/domain.md,
+    "Mastery")."""
 
     LATEST = "latest", "Most recent score"
     HIGHEST = "highest", "Highest score"
@@ -184,7 +185,7 @@ class Team(models.Model):
         "mastery method",
         max_length=20,
         choices=MasteryMethod,
-        default=MasteryMethod.DECAYING_AVERAGE,
+        default=DEFAULT_MASTERY_METHOD,
         help_text="How scores combine into mastery; an outcome may override it.",
     )
     mastery_weight = models.DecimalField(

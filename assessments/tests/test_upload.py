@@ -384,6 +384,28 @@ def test_the_template_lists_the_class_and_items(login, exam):
     assert not messages_of(check(exam, response.content))
 
 
+def test_the_sheet_download_and_the_preview_record_whom_they_showed(login, exam):
+    from schools.models import AccessKind, AccessRecord
+
+    client = login(exam.teacher)
+    sheet = client.get(
+        reverse(
+            "assessments:upload_template", args=[exam.assessment.pk, exam.section.pk]
+        )
+    )
+    export = AccessRecord.objects.get()
+    assert export.kind == AccessKind.EXPORT
+    assert set(export.students.values_list("student__local_id", flat=True)) == set(
+        ids(exam)
+    )
+    upload = SimpleUploadedFile("results.csv", sheet.content, "text/csv")
+    client.post(upload_url(exam, exam.section), {"file": upload})
+    preview = AccessRecord.objects.exclude(pk=export.pk).get()
+    assert preview.kind == AccessKind.PAGE
+    assert preview.what.startswith("Results upload preview")
+    assert preview.student_count == len(ids(exam))
+
+
 def test_an_id_outside_the_course_reads_like_an_unknown_one(exam):
     """The message must not tell whether the ID belongs to someone in the school."""
     outsider = exam.untaught_student  # in the school, not in Algebra 1

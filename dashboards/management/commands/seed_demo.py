@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.demo import build_demo_assessments
+from interventions.demo import build_demo_interventions
 from plc.db import analyze
 from schools.demo import DEMO_PASSWORD, DemoBuilder
 from schools.models import District
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         )
         teams = build_demo_teams(district, seed=seed)
         build_demo_assessments(teams, seed=seed)
+        build_demo_interventions(district, seed=seed)
         analyze(*own_models())
         total = sum(school.students.count() for school in district.schools.all())
         self.stdout.write(
