@@ -45,13 +45,7 @@ METHOD_LABELS = dict(MasteryMethod.choices)
 DUE_SOON_DAYS = 7
 # The newest events shown on the case page; the rest are a click away.
 TIMELINE_SIZE = 20
-# Who must sign a contract before it counts as signed (docs/domain.md, "Cases").
-CONTRACT_PARTIES = (
-    Signature.Party.STUDENT,
-    Signature.Party.GUARDIAN,
-    Signature.Party.COUNSELOR,
-    Signature.Party.TEACHER,
-)
+CONTRACT_PARTIES = tuple(Signature.Party(p) for p in Signature.REQUIRED)
 
 
 @dataclass(frozen=True)

@@ -381,6 +381,9 @@ class Signature(models.Model):
         COUNSELOR = "counselor", "Counselor"
         TEACHER = "teacher", "Teacher"
 
+    # Who must sign before a contract counts as signed (docs/domain.md, "Cases").
+    REQUIRED = ("student", "guardian", "counselor", "teacher")
+
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="signatures"
     )

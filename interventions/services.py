@@ -487,7 +487,7 @@ def case_move(
         summary=f"Moved {direction} from “{case.rung_name}” to “{target.name}”",
         reason=reason,
         before=before,
-        after={"rung": target.name, "tier": target.tier},
+        after={"rung": target.name, "tier": target.tier, "status": CaseStatus.ACTIVE},
         data={"rule": rule} if rule else None,
         **who,
     )
@@ -914,7 +914,7 @@ def contract_sign(
         recorded_by=actor,
     )
     parties = set(contract.signatures.values_list("party", flat=True))
-    if {"student", "guardian", "counselor", "teacher"} <= parties:
+    if set(Signature.REQUIRED) <= parties:
         _complete_first(contract.case, ActionKind.CONTRACT, actor, signed_on)
     event_record(
         type=EventType.CONTRACT_SIGNED,

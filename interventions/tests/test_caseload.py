@@ -125,7 +125,9 @@ def test_the_page_filters_and_names_an_unknown_filter(login, ladder):
     assert not client.get(URL, {"grade": "10"}).context["caseload"].rows
     refused = client.get(URL, {"rung": "banana"})
     assert refused.status_code == 200
-    assert "“banana” is not a rung of your school's ladder." in refused.content.decode()
+    assert "“banana” is not a rung of your school&#x27;s ladder." in (
+        refused.content.decode()
+    )
     assert refused.context["caseload"].rows == []
 
 

@@ -131,7 +131,7 @@ def test_moving_up_enters_the_next_rung_and_keeps_the_old_actions(ladder):
     moved = Event.objects.get(case=case, type=EventType.CASE_MOVED_UP)
     assert moved.reason == "No progress"
     assert moved.before["rung"] == "Support"
-    assert moved.after == {"rung": "Required tutoring", "tier": 2}
+    assert moved.after == {"rung": "Required tutoring", "tier": 2, "status": "active"}
 
 
 def test_the_ladder_has_ends(ladder):

@@ -22,6 +22,7 @@ from django.db import connection
 
 from assessments.models import ItemScore, StudentMastery
 from bench import assessments as bench_assessments
+from bench import interventions as bench_interventions
 from bench import oneroster_import as bench_import
 from bench import pages as bench_pages
 from plc.db import analyze
@@ -163,3 +164,26 @@ def test_roster_import_leaves_fresh_statistics_on_the_tables_it_wrote(
         rows = model.objects.count()
         assert rows > 0
         assert estimated_rows(model) == rows, model
+
+
+def test_interventions_bench_runs_and_leaves_the_database_as_it_was(tiny_demo, capsys):
+    from accounts.models import Event
+    from interventions.models import Case
+
+    cases, events = Case.objects.count(), Event.objects.count()
+    bench_interventions.run(cases=cases + 4, weeks=3, runs=1)
+    output = capsys.readouterr().out
+    rows = [line for line in output.splitlines() if FIGURES.search(line)]
+    labels = [" ".join(line[: FIGURES.search(line).start()].split()) for line in rows]
+    assert [label.split(",")[0] for label in labels] == [
+        "caseload",
+        "case page",
+        "caseload",
+        "counselor home",
+        "case page",
+    ], output
+    assert labels[4] == "case page, 3 weeks of history"
+    for line in rows:
+        match = FIGURES.search(line)
+        assert_timed((float(match[1]), float(match[2]), int(match[3])))
+    assert (Case.objects.count(), Event.objects.count()) == (cases, events)

@@ -6,3 +6,12 @@ document.addEventListener("DOMContentLoaded", () => {
     skip.addEventListener("click", () => main.focus());
   }
 });
+
+// A button marked data-print prints the page (no inline handlers, so a strict
+// Content Security Policy can forbid them).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-print]");
+  if (button) {
+    window.print();
+  }
+});
