@@ -1,10 +1,11 @@
 """Each area of the ladder keeps its routes beside its views."""
 
-from interventions import urls_case, urls_caseload
+from interventions import urls_case, urls_caseload, urls_ladder
 
 app_name = "interventions"
 
 urlpatterns = [
     *urls_caseload.urlpatterns,
     *urls_case.urlpatterns,
+    *urls_ladder.urlpatterns,
 ]
