@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
+from interventions.escalation import FIDELITY_THRESHOLD
 from interventions.models import (
     Attendance,
     Case,
@@ -133,10 +135,20 @@ class Fidelity:
         return round(100 * self.attended / self.scheduled, 1)
 
     @property
+    def below_threshold(self) -> bool:
+        """Below the share of sessions that counts as the rung being delivered."""
+        return bool(self.scheduled) and (
+            Decimal(self.attended) / Decimal(self.scheduled) < FIDELITY_THRESHOLD
+        )
+
+    @property
     def label(self) -> str:
         if not self.scheduled:
             return "no sessions yet"
-        return f"{self.attended} of {self.scheduled} sessions ({self.percent:g}%)"
+        text = f"{self.attended} of {self.scheduled} sessions ({self.percent:g}%)"
+        if self.below_threshold:
+            text += f", below {FIDELITY_THRESHOLD:.0%}"
+        return text
 
 
 def fidelity(case: Case, *, today: datetime.date | None = None) -> Fidelity:

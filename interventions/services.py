@@ -329,6 +329,12 @@ def _snapshot_line(outcome: EssentialOutcome, snapshot: dict) -> dict:
     return {"outcome_id": outcome.pk, "code": outcome.code, **snapshot}
 
 
+def school_day(day: datetime.date) -> datetime.date:
+    """Nothing falls due on a weekend: it is due the Monday after."""
+    saturday_or_sunday = day.weekday() >= 5
+    return day + datetime.timedelta(days=7 - day.weekday() if saturday_or_sunday else 0)
+
+
 def _enter_rung(
     case: Case, rung: Rung, *, on: datetime.date, who: dict
 ) -> Placement | None:
@@ -360,8 +366,9 @@ def _enter_rung(
         owner = action_owner(spec.responsible, case=case, people=people)
         repeats = range(1, weeks + 1) if spec.repeats_weekly else [None]
         for week in repeats:
-            due = on + datetime.timedelta(
-                days=spec.due_within_days + 7 * ((week or 1) - 1)
+            due = school_day(
+                on
+                + datetime.timedelta(days=spec.due_within_days + 7 * ((week or 1) - 1))
             )
             actions.append(
                 CaseAction(

@@ -1,6 +1,10 @@
 """Show an event's before and after values in words."""
 
+import datetime
+import re
+
 from django import template
+from django.utils.formats import date_format
 
 register = template.Library()
 
@@ -17,18 +21,29 @@ LABELS = {
 }
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A record inside a value is named by the first of these it has.
+NAMES = ("code", "title", "name", "label")
+
+
+def _blank(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def _words(value) -> str:
-    if value is None or value == "" or value == []:
+    if _blank(value):
         return "(blank)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return "; ".join(
-            _words(v.get("title", v)) if isinstance(v, dict) else _words(v)
-            for v in value
-        )
+        return "; ".join(_words(v) for v in value)
     if isinstance(value, dict):
+        for key in NAMES:
+            if key in value:
+                return _words(value[key])
         return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in value.items())
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return date_format(datetime.date.fromisoformat(value), "j M Y")
     return str(value)
 
 
@@ -42,6 +57,8 @@ def event_changes(event):
             "after": _words(after.get(key)) if key in after else None,
         }
         for key in dict.fromkeys([*before, *after])
-        if not key.endswith("_id") or key == "course_ids"
+        if (not key.endswith("_id") or key == "course_ids")
+        # A value that only appeared, and is empty, says nothing.
+        and not (key not in before and _blank(after.get(key)))
     ]
     return {"rows": rows}

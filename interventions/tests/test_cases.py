@@ -57,6 +57,7 @@ def test_opening_a_case_enters_the_first_rung_with_its_actions(ladder):
         "no advisor assigned",
     )
     assert case.actions.filter(due_on=datetime.date(2026, 10, 8)).exists()
+    assert not case.actions.filter(due_on__week_day__in=[1, 7]).exists()
     # The first rung places the student in the tutoring centre (no seat limit).
     assert opening.placement.group == ladder.tutoring
     assert opening.placement.status == Placement.Status.PLACED
@@ -225,3 +226,9 @@ def test_only_the_owner_a_counselor_or_the_principal_marks_an_action(ladder, cas
 def test_snapshot_is_frozen_on_the_case(ladder):
     case = open_case(ladder).case
     assert case.outcomes.get().snapshot == snapshot()
+
+
+def test_nothing_falls_due_on_a_weekend():
+    assert services.school_day(datetime.date(2026, 10, 3)) == datetime.date(2026, 10, 5)
+    assert services.school_day(datetime.date(2026, 10, 4)) == datetime.date(2026, 10, 5)
+    assert services.school_day(datetime.date(2026, 10, 6)) == datetime.date(2026, 10, 6)

@@ -153,7 +153,7 @@ def test_fidelity_counts_sessions_attended_since_the_rung_began(ladder):
     # 3 present of 4 scheduled: the excused day is not counted against the plan.
     assert (fidelity.attended, fidelity.scheduled) == (3, 4)
     assert fidelity.percent == 75.0
-    assert fidelity.label == "3 of 4 sessions (75%)"
+    assert fidelity.label == "3 of 4 sessions (75%), below 80%"
 
 
 def test_fidelity_of_many_cases_is_two_queries(ladder, django_assert_num_queries):

@@ -49,7 +49,8 @@ def test_a_case_in_another_course_is_not_this_teachers(ladder, cast):
 def test_the_actions_assigned_to_me_soonest_first_with_overdue_marked(ladder):
     with time_machine.travel(datetime.datetime(2026, 10, 5, 9), tick=False):
         open_case(ladder, ladder.taught_students[0])
-    with time_machine.travel(datetime.datetime(2026, 10, 12, 9), tick=False):
+    # The first teacher action fell due on Saturday 10 October, so on Monday 12.
+    with time_machine.travel(datetime.datetime(2026, 10, 13, 9), tick=False):
         open_case(ladder, ladder.taught_students[1])
         actions = actions_for(ladder.teacher)
     assert [a.responsible for a in actions] == [Responsible.TEACHER] * 2
