@@ -193,6 +193,20 @@ class InterventionsDemo:
         wanted = max(8, round(students * FLAGGED_SHARE))
         keys = sorted(flagged)
         self.rng.shuffle(keys)
+        # The demo teacher's own classes get a few cases, so their home page
+        # shows what a teacher sees of the ladder.
+        slug = self.school.sourced_id.removeprefix("demo-")
+        taught = set(
+            Enrollment.objects.active()
+            .filter(
+                section__in=Section.objects.current().filter(
+                    section_teachers__teacher__email=f"teacher@{slug}.example"
+                )
+            )
+            .values_list("student_id", "section__course_id")
+        )
+        mine = [key for key in keys if key in taught][:8]
+        keys = mine + [key for key in keys if key not in mine]
         seen_students = set()
         chosen = []
         for student_id, course_id in keys:

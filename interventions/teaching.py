@@ -10,7 +10,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from interventions.models import OPEN_STATUSES, Case, CaseAction, Placement
@@ -22,8 +22,13 @@ def actions_for(user, *, today: datetime.date | None = None) -> list[CaseAction]
     """The open case actions assigned to this person, soonest due first."""
     today = today or timezone.localdate()
     actions = list(
+        # The current rung's actions: what an earlier rung left undone stays on
+        # the case's record but is no longer anyone's work.
         CaseAction.objects.filter(
-            owner=user, done_at__isnull=True, case__status__in=OPEN_STATUSES
+            owner=user,
+            done_at__isnull=True,
+            case__status__in=OPEN_STATUSES,
+            rung_id=F("case__rung_id"),
         )
         .select_related("case__student", "case__course")
         .order_by("due_on", "pk")[:100]
