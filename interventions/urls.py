@@ -1,11 +1,12 @@
 """Each area of the ladder keeps its routes beside its views."""
 
-from interventions import urls_case, urls_caseload, urls_ladder
+from interventions import urls_case, urls_caseload, urls_groups, urls_ladder
 
 app_name = "interventions"
 
 urlpatterns = [
     *urls_caseload.urlpatterns,
     *urls_case.urlpatterns,
+    *urls_groups.urlpatterns,
     *urls_ladder.urlpatterns,
 ]
