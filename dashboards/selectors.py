@@ -3,10 +3,13 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from accounts.models import Role
 from assessments.selectors import results_to_enter
 from interventions.caseload import caseload_for
+from interventions.group_selectors import supervisor_home
+from interventions.models import Group
 from interventions.teaching import actions_for, supports_for_teacher
 from schools.access import roles_of
 from schools.models import (
@@ -114,10 +117,11 @@ def home_for(user) -> dict:
     principal_schools = schools_with(Role.PRINCIPAL)
     if principal_schools:
         context["principal_schools"] = school_summaries(school_ids=principal_schools)
-    if any(r.role == Role.INTERVENTIONIST for r in roles):
-        context["interventionist_schools"] = [
-            r.school for r in roles if r.role == Role.INTERVENTIONIST
-        ]
+    if (
+        any(r.role == Role.INTERVENTIONIST for r in roles)
+        or Group.objects.filter(supervisor=user, is_active=True).exists()
+    ):
+        context["supervisor_home"] = supervisor_home(user, timezone.localdate())
     district_ids = sorted(
         {r.district_id for r in roles if r.role == Role.DISTRICT_ADMIN}
     )
