@@ -130,7 +130,7 @@ class InterventionsDemo:
                     GroupKind.TUTORING_CENTRE: "Before and after school",
                     GroupKind.EXTENSION: "Advisory",
                 }[kind],
-                room=f"Room {101 + index * 12}",
+                room=str(101 + index * 12),
                 capacity=capacity,
             )
         return groups
@@ -345,7 +345,7 @@ class InterventionsDemo:
                     "excused"
                     if roll < 0.04
                     else "present"
-                    if roll < 0.55 + 0.4 * chance
+                    if roll < 0.72 + 0.26 * chance
                     else "absent"
                 )
                 marks[placement.student_id] = (
