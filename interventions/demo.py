@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Event, Role
 from assessments.models import StudentMastery
-from interventions import services
+from interventions import selectors, services
 from interventions.models import (
     ActionKind,
     Case,
@@ -243,11 +243,18 @@ class InterventionsDemo:
             day += datetime.timedelta(days=1)
 
     def play_day(self, day: datetime.date, opening: list) -> None:
+        snapshots = selectors.mastery_snapshots(
+            [student.pk for student, _, _ in opening],
+            [m.outcome_id for _, _, masteries in opening for m in masteries],
+        )
         for student, course, masteries in opening:
             result = services.case_open(
                 student=student,
                 course=course,
-                outcomes=[(m.outcome, snapshot_of(m)) for m in masteries],
+                outcomes=[
+                    (m.outcome, snapshots[(student.pk, m.outcome_id)])
+                    for m in masteries
+                ],
                 system="flagging",
                 on=day,
                 reason="Not yet proficient on a finalized common assessment",
@@ -476,16 +483,3 @@ class InterventionsDemo:
         Session.objects.filter(group__school=self.school, on=day).update(
             taken_at=moment
         )
-
-
-def snapshot_of(mastery: StudentMastery) -> dict:
-    """The kept mastery that flags an outcome, frozen on the case."""
-    return {
-        "status": mastery.status,
-        "value": float(mastery.value) if mastery.value is not None else None,
-        "progress": mastery.progress,
-        "method": mastery.method,
-        "score_count": mastery.score_count,
-        "calculation": mastery.explanation,
-        "computed_at": mastery.computed_at.isoformat(),
-    }

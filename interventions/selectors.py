@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
+from assessments.models import CommonAssessment, ItemScore, StudentMastery
 from interventions.escalation import FIDELITY_THRESHOLD
 from interventions.models import (
     Attendance,
@@ -201,3 +202,46 @@ def fidelities(
 
 def open_cases(school_id: int) -> QuerySet[Case]:
     return Case.objects.open().filter(school_id=school_id)
+
+
+def mastery_snapshots(
+    student_ids: list[int], outcome_ids: list[int]
+) -> dict[tuple[int, int], dict]:
+    """The kept mastery behind each (student, outcome), as a case freezes it:
+    status, value (or "k of n" progress), method, the calculation, and the
+    newest finalized assessment it rests on. Two queries."""
+    masteries = StudentMastery.objects.filter(
+        student_id__in=student_ids, outcome_id__in=outcome_ids
+    )
+    latest = {}
+    for student_id, outcome_id, title, day in (
+        ItemScore.objects.filter(
+            student_id__in=student_ids,
+            item__outcome_id__in=outcome_ids,
+            item__assessment__status=CommonAssessment.Status.FINALIZED,
+        )
+        .order_by("item__assessment__administered_on", "item__assessment_id")
+        .values_list(
+            "student_id",
+            "item__outcome_id",
+            "item__assessment__title",
+            "item__assessment__administered_on",
+        )
+    ):
+        latest[(student_id, outcome_id)] = (title, day)
+    snapshots = {}
+    for mastery in masteries:
+        key = (mastery.student_id, mastery.outcome_id)
+        title, day = latest.get(key, ("", None))
+        snapshots[key] = {
+            "status": mastery.status,
+            "value": float(mastery.value) if mastery.value is not None else None,
+            "progress": mastery.progress,
+            "method": mastery.method,
+            "score_count": mastery.score_count,
+            "calculation": mastery.explanation,
+            "assessment": title,
+            "assessment_on": day.isoformat() if day else None,
+            "computed_at": mastery.computed_at.isoformat(),
+        }
+    return snapshots
