@@ -275,8 +275,8 @@ def test_home_page_shows_results_to_enter_in_fixed_queries(
     enter(exam, exam.taught_students[0], 1, "3")
     client.get("/")
     # The home page also lists the supports and case actions of the teacher's
-    # students.
-    with django_assert_num_queries(16) as small:
+    # students, and asks whether they supervise a group.
+    with django_assert_num_queries(17) as small:
         page = client.get("/").content.decode()
     assert "Results to enter" in page
     assert "8 of 9 results still to enter" in page
