@@ -579,3 +579,66 @@ class CaseloadRule(models.Model):
             self.last_name_from or self.last_name_to or self.grade_level is not None
         ):
             raise ValidationError("Give a last-name range, a grade, or both.")
+
+
+class Policy(models.Model):
+    """How a school runs its ladder day to day (docs/domain.md, "Reviewing a
+    case" and "Core-instruction triage")."""
+
+    school = models.OneToOneField(
+        School, on_delete=models.CASCADE, related_name="intervention_policy"
+    )
+    sweep_hour = models.PositiveSmallIntegerField(
+        "daily review hour",
+        default=6,
+        help_text="The hour (0–23, the district's time zone) the daily review runs.",
+    )
+    hold_for_reteach = models.BooleanField(
+        "wait for the reteach",
+        default=True,
+        help_text="When a class is below the reteach threshold on an outcome, its "
+        "students are not flagged on it until the re-assessment is finalized.",
+    )
+
+    class Meta:
+        verbose_name_plural = "policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sweep_hour__lte=23), name="policy_sweep_hour_in_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Intervention policy of {self.school}"
+
+
+class SweepRun(models.Model):
+    """One run of the daily review (or of flagging) for one school: when, for
+    which day, what it did, and whether it finished."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", "Daily review"
+        FLAGGING = "flagging", "Flagging after results"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="sweeps")
+    kind = models.CharField(max_length=10, choices=Kind)
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(fields=["school", "kind", "-started_at"], name="sweep_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.school} for {self.as_of}"
