@@ -1,0 +1,107 @@
+"""Background work of the ladder: the daily review of each school at its hour,
+and flagging right after results change (docs/domain.md, "Reviewing a case")."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+from collections import defaultdict
+
+from celery import shared_task
+from django.db import connection
+from django.utils import timezone
+
+from interventions.flagging import flag_students
+from interventions.models import Policy, SweepRun
+from interventions.sweep import sweep_school
+from schools.models import School, Student
+
+logger = logging.getLogger(__name__)
+DEFAULT_HOUR = Policy._meta.get_field("sweep_hour").default
+LOCK_NAMESPACE = 7_301  # advisory-lock namespace of the daily review
+
+
+def refresh_mastery() -> int:
+    """Recompute every student whose kept mastery is marked dirty; how many
+    changed."""
+    from assessments.services import mastery_refresh
+
+    return len(mastery_refresh(student_ids=None))
+
+
+@contextlib.contextmanager
+def school_lock(school_id: int):
+    """One daily review of a school at a time, across processes and machines."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, school_id]
+        )
+        got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, school_id]
+                )
+
+
+def schools_due(now: datetime.datetime) -> list[School]:
+    """Schools whose review hour has come today and that have no successful
+    review for today yet (a missed hour is caught up at the next beat)."""
+    local = timezone.localtime(now)
+    today = local.date()
+    hours = dict(Policy.objects.values_list("school_id", "sweep_hour"))
+    done = set(
+        SweepRun.objects.filter(
+            kind=SweepRun.Kind.DAILY, status=SweepRun.Status.SUCCEEDED, as_of=today
+        ).values_list("school_id", flat=True)
+    )
+    return [
+        school
+        for school in School.objects.order_by("pk")
+        if school.pk not in done and local.hour >= hours.get(school.pk, DEFAULT_HOUR)
+    ]
+
+
+@shared_task(acks_late=True)
+def daily_reviews() -> int:
+    """Beat runs this every quarter hour; it reviews each school once a day."""
+    now = timezone.now()
+    today = timezone.localtime(now).date()
+    reviewed = 0
+    refresh_mastery()
+    for school in schools_due(now):
+        with school_lock(school.pk) as got:
+            if not got:
+                continue  # another worker is reviewing this school
+            if SweepRun.objects.filter(
+                school=school,
+                kind=SweepRun.Kind.DAILY,
+                status=SweepRun.Status.SUCCEEDED,
+                as_of=today,
+            ).exists():
+                continue
+            sweep_school(school=school, as_of=today)
+            reviewed += 1
+    return reviewed
+
+
+def flag_changed(student_ids: list[int]) -> int:
+    """Flag the students whose kept mastery just changed, school by school, so
+    new cases show within seconds of a class's results being finalized."""
+    by_school = defaultdict(list)
+    for student_id, school_id in Student.objects.filter(pk__in=student_ids).values_list(
+        "pk", "school_id"
+    ):
+        by_school[school_id].append(student_id)
+    today = timezone.localdate()
+    opened = 0
+    for school in School.objects.filter(pk__in=by_school):
+        counts = flag_students(
+            school=school, on=today, student_ids=by_school[school.pk]
+        )
+        opened += counts.opened
+    return opened
