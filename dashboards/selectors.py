@@ -10,6 +10,7 @@ from assessments.selectors import results_to_enter
 from interventions.caseload import caseload_for
 from interventions.group_selectors import supervisor_home
 from interventions.models import Group
+from interventions.review_status import review_status
 from interventions.teaching import actions_for, supports_for_teacher
 from schools.access import roles_of
 from schools.models import (
@@ -117,6 +118,7 @@ def home_for(user) -> dict:
     principal_schools = schools_with(Role.PRINCIPAL)
     if principal_schools:
         context["principal_schools"] = school_summaries(school_ids=principal_schools)
+        context["review_status"] = review_status(principal_schools)
     if (
         any(r.role == Role.INTERVENTIONIST for r in roles)
         or Group.objects.filter(supervisor=user, is_active=True).exists()
