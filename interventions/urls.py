@@ -1,6 +1,12 @@
 """Each area of the ladder keeps its routes beside its views."""
 
-from interventions import urls_case, urls_caseload, urls_groups, urls_ladder
+from interventions import (
+    urls_case,
+    urls_caseload,
+    urls_extension,
+    urls_groups,
+    urls_ladder,
+)
 
 app_name = "interventions"
 
@@ -9,4 +15,5 @@ urlpatterns = [
     *urls_case.urlpatterns,
     *urls_groups.urlpatterns,
     *urls_ladder.urlpatterns,
+    *urls_extension.urlpatterns,
 ]

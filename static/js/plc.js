@@ -15,3 +15,11 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// A group picker next to a "Place" button sends the form to the chosen group.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("[data-place-in]");
+  if (select) {
+    select.form.action = select.value;
+  }
+});
