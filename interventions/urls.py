@@ -6,6 +6,7 @@ from interventions import (
     urls_extension,
     urls_groups,
     urls_ladder,
+    urls_open,
 )
 
 app_name = "interventions"
@@ -13,6 +14,7 @@ app_name = "interventions"
 urlpatterns = [
     *urls_caseload.urlpatterns,
     *urls_case.urlpatterns,
+    *urls_open.urlpatterns,
     *urls_groups.urlpatterns,
     *urls_ladder.urlpatterns,
     *urls_extension.urlpatterns,
