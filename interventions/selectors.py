@@ -161,43 +161,63 @@ def fidelity(case: Case, *, today: datetime.date | None = None) -> Fidelity:
 def fidelities(
     cases: list[Case], *, today: datetime.date | None = None
 ) -> dict[int, Fidelity]:
-    """Fidelity of many cases in two queries."""
+    """Fidelity of many cases in three queries. A case counts the student's
+    seats in groups of its rung's kind, whichever case the seat was taken for
+    (one tutoring-centre seat serves a student's cases in two courses)."""
     today = today or timezone.localdate()
     if not cases:
         return {}
-    by_case = {c.pk: c for c in cases}
     placements = list(
-        Placement.objects.filter(case_id__in=by_case).exclude(placed_on__isnull=True)
+        Placement.objects.filter(student_id__in={c.student_id for c in cases})
+        .exclude(placed_on__isnull=True)
+        .values_list("student_id", "group_id", "group__kind", "placed_on", "ended_on")
     )
     if not placements:
         return {}
-    marks = Attendance.objects.filter(
-        student_id__in={p.student_id for p in placements},
-        session__group_id__in={p.group_id for p in placements},
-        session__on__lte=today,
-    ).values_list("student_id", "session__group_id", "session__on", "mark")
+    groups = {group_id for _, group_id, _, _, _ in placements}
     sessions_by_group: dict[int, list[datetime.date]] = {}
     for group_id, on in Session.objects.filter(
-        group_id__in={p.group_id for p in placements}, on__lte=today
+        group_id__in=groups, on__lte=today
     ).values_list("group_id", "on"):
         sessions_by_group.setdefault(group_id, []).append(on)
-    mark_of = {(s, g, on): mark for s, g, on, mark in marks}
-    result: dict[int, list[int]] = {}
-    for placement in placements:
-        case = by_case[placement.case_id]
-        start = max(placement.placed_on, case.rung_entered_on)
-        end = min(placement.ended_on or today, today)
-        tally = result.setdefault(case.pk, [0, 0])
-        for on in sessions_by_group.get(placement.group_id, []):
-            if not start <= on <= end:
+    mark_of = {
+        (s, g, on): mark
+        for s, g, on, mark in Attendance.objects.filter(
+            student_id__in={p[0] for p in placements},
+            session__group_id__in=groups,
+            session__on__lte=today,
+        ).values_list("student_id", "session__group_id", "session__on", "mark")
+    }
+    by_student = {}
+    for row in placements:
+        by_student.setdefault(row[0], []).append(row)
+    result: dict[int, Fidelity] = {}
+    for case in cases:
+        kind = case.rung_snapshot.get("group_kind") or (
+            case.rung.group_kind if case.rung_id else ""
+        )
+        attended = scheduled = 0
+        seated = False
+        for student_id, group_id, group_kind, placed_on, ended_on in by_student.get(
+            case.student_id, []
+        ):
+            if group_kind != kind:
                 continue
-            mark = mark_of.get((placement.student_id, placement.group_id, on))
-            if mark == Attendance.Mark.EXCUSED:
-                continue
-            tally[1] += 1
-            if mark == Attendance.Mark.PRESENT:
-                tally[0] += 1
-    return {pk: Fidelity(a, s) for pk, (a, s) in result.items()}
+            seated = True
+            start = max(placed_on, case.rung_entered_on)
+            end = min(ended_on or today, today)
+            for on in sessions_by_group.get(group_id, []):
+                if not start <= on <= end:
+                    continue
+                mark = mark_of.get((student_id, group_id, on))
+                if mark == Attendance.Mark.EXCUSED:
+                    continue
+                scheduled += 1
+                if mark == Attendance.Mark.PRESENT:
+                    attended += 1
+        if seated:
+            result[case.pk] = Fidelity(attended, scheduled)
+    return result
 
 
 def open_cases(school_id: int) -> QuerySet[Case]:

@@ -404,25 +404,42 @@ def _enter_rung(
 def _place_for_rung(
     case: Case, rung: Rung, *, on: datetime.date, who: dict
 ) -> Placement | None:
-    # Leave the previous rung's group: a seat freed goes to the head of its line.
+    # Leave the previous rung's group (a seat freed goes to the head of its
+    # line), unless another open case of the student still needs that seat.
     for placement in case.placements.exclude(status=Placement.Status.ENDED):
-        if placement.group.kind != rung.group_kind:
+        if placement.group.kind == rung.group_kind:
+            continue
+        other = (
+            Case.objects.open()
+            .filter(student_id=case.student_id, rung__group_kind=placement.group.kind)
+            .exclude(pk=case.pk)
+            .first()
+        )
+        if other is not None:
+            Placement.objects.filter(pk=placement.pk).update(case=other)
+        else:
             _placement_end(placement, on=on, who=who, reason="Moved to another rung")
     if not rung.group_kind:
         return None
-    group = selectors.group_for_rung(case.school_id, rung.group_kind)
-    if group is None:
-        return None
-    existing = case.placements.filter(group=group).exclude(
-        status=Placement.Status.ENDED
+    # One seat serves every case of the student that needs this kind of group.
+    existing = (
+        Placement.objects.filter(
+            student_id=case.student_id,
+            group__school_id=case.school_id,
+            group__kind=rung.group_kind,
+        )
+        .exclude(status=Placement.Status.ENDED)
+        .first()
     )
-    if existing.exists():
-        return existing.first()
-    placement = _placement_request(group, case.student, case=case, on=on, who=who)
-    if placement.status == Placement.Status.WAITLISTED:
+    if existing is None:
+        group = selectors.group_for_rung(case.school_id, rung.group_kind)
+        if group is None:
+            return None
+        existing = _placement_request(group, case.student, case=case, on=on, who=who)
+    if existing.status == Placement.Status.WAITLISTED:
         Case.objects.filter(pk=case.pk).update(status=CaseStatus.WAITLISTED)
         case.status = CaseStatus.WAITLISTED
-    return placement
+    return existing
 
 
 def _reason(reason: str) -> str:

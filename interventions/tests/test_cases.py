@@ -232,3 +232,24 @@ def test_nothing_falls_due_on_a_weekend():
     assert services.school_day(datetime.date(2026, 10, 3)) == datetime.date(2026, 10, 5)
     assert services.school_day(datetime.date(2026, 10, 4)) == datetime.date(2026, 10, 5)
     assert services.school_day(datetime.date(2026, 10, 6)) == datetime.date(2026, 10, 6)
+
+
+def test_a_second_course_shares_the_students_seat(ladder, cast):
+    from teams.tests.factories import OutcomeFactory
+
+    student = ladder.taught_students[0]
+    algebra = open_case(ladder, student).case
+    biology_course = cast.other_section.course
+    biology = services.case_open(
+        student=student,
+        course=biology_course,
+        outcomes=[(OutcomeFactory(team=ladder.team, course=biology_course), {})],
+        system="test",
+    )
+    assert biology.created
+    seats = Placement.objects.filter(student=student).exclude(status="ended")
+    assert seats.count() == 1 and seats.get().group == ladder.tutoring
+    # Moving the algebra case up keeps the seat for the biology case.
+    services.case_move(case=algebra, actor=ladder.counselor, direction="up", reason="x")
+    tutoring = Placement.objects.get(student=student, group=ladder.tutoring)
+    assert tutoring.status == "placed" and tutoring.case == biology.case
