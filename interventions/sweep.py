@@ -203,8 +203,15 @@ def review_facts(case: Case, as_of: datetime.date) -> escalation.ReviewFacts:
         case=case, rung_id=case.rung_id, due_on__lte=as_of
     )
     fidelity = selectors.fidelity(case, today=as_of)
-    has_group = (
-        Placement.objects.filter(case=case, placed_on__isnull=False)
+    # The student's seat in a group of the rung's kind, whichever case took it.
+    kind = case.rung_snapshot.get("group_kind") or ""
+    has_group = bool(kind) and (
+        Placement.objects.filter(
+            student_id=case.student_id,
+            group__kind=kind,
+            group__school_id=case.school_id,
+            placed_on__isnull=False,
+        )
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=case.rung_entered_on))
         .exists()
     )
