@@ -21,7 +21,7 @@ from assessments.models import (
     ItemScore,
     OutcomeCut,
 )
-from assessments.services import mastery_recompute, reteach_items_refresh
+from assessments.services import mastery_rebuild, reteach_items_refresh
 from schools.demo import school_year
 from schools.models import Enrollment, Section
 from teams.models import Team, TeamMembership
@@ -36,7 +36,6 @@ class AssessmentsDemo:
         self.ability: dict[int, float] = {}
         # (item id, student id, points, mark), written with COPY
         self.scores: list[tuple] = []
-        self.student_ids: set[int] = set()
 
     def student_ability(self, student_id: int) -> float:
         """A share of points the student tends to earn: mostly 0.7 to 1."""
@@ -50,9 +49,7 @@ class AssessmentsDemo:
             for team in teams:
                 created += self.build_team(team)
             self.copy_scores()
-        ids = sorted(self.student_ids)
-        for start in range(0, len(ids), 1000):
-            mastery_recompute(student_ids=ids[start : start + 1000])
+        mastery_rebuild(school_ids={team.school_id for team in teams})
         for assessment in created:
             if assessment.status == Status.FINALIZED:
                 reteach_items_refresh(assessment=assessment)
@@ -167,7 +164,6 @@ class AssessmentsDemo:
         for student_id in student_ids:
             if share_entered < 1 and rng.random() > share_entered:
                 continue
-            self.student_ids.add(student_id)
             absent = rng.random() < 0.02
             ability = min(0.99, self.student_ability(student_id) + boost)
             for item in assessment.demo_items:

@@ -81,6 +81,12 @@ class CommonAssessment(models.Model):
     def is_retake(self) -> bool:
         return self.retake_of_id is not None
 
+    @property
+    def counts_toward_mastery(self) -> bool:
+        """Kept mastery rests on finalized results only, so that a student's
+        status never flips while a class is being entered."""
+        return self.status == self.Status.FINALIZED
+
 
 class AssessmentItem(models.Model):
     assessment = models.ForeignKey(
@@ -247,6 +253,43 @@ class StudentMastery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} on {self.outcome.code}: {self.status}"
+
+
+class MasteryDirty(models.Model):
+    """A student whose kept mastery is due to be recomputed.
+
+    Marked in the transaction of the change that alters their evidence (an
+    assessment finalized or reopened, a finalized one's date moved), cleared by
+    the refresh that recomputes them in the transaction that writes the result.
+    Being in the database rather than in a message, a mark outlives a lost
+    message or a dead worker: the next sweep finds it.
+    """
+
+    student = models.OneToOneField(
+        Student, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "student whose mastery is due"
+        verbose_name_plural = "students whose mastery is due"
+
+    def __str__(self) -> str:
+        return f"Mastery of student {self.student_id} due since {self.marked_at}"
+
+
+class KeptMethod(models.Model):
+    """The mastery method and parameters an outcome's kept mastery was last
+    rebuilt with, so that the sweep notices when a team changes them (the
+    teams app cannot mark students itself: it sits below this one)."""
+
+    outcome = models.OneToOneField(
+        EssentialOutcome, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    parameters = models.CharField(max_length=60)
+
+    def __str__(self) -> str:
+        return f"{self.outcome_id}: {self.parameters}"
 
 
 class ReteachItem(models.Model):

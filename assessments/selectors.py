@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -419,69 +420,68 @@ def data_meeting_choices(assessment: CommonAssessment) -> QuerySet[Meeting]:
 def outcome_scores_for(
     student_ids: Collection[int],
 ) -> dict[tuple[int, int], list[tuple[datetime.date, int, Decimal, Decimal, Decimal]]]:
-    """Each student's outcome scores, per (student, outcome), oldest first:
-    (date, assessment id, percent, mastery cut, exceeds cut). Drafts do not count.
-    Three queries whatever the number of students."""
-    scores = list(
-        ItemScore.objects.filter(
-            student_id__in=student_ids,
-            item__assessment__status__in=[Status.OPEN, Status.FINALIZED],
-        ).values_list("student_id", "item_id", "points", "mark")
-    )
-    item_ids = {item_id for _, item_id, _, _ in scores}
-    assessment_ids = set(
-        AssessmentItem.objects.filter(pk__in=item_ids).values_list(
-            "assessment_id", flat=True
-        )
-    )
-    items = list(
-        AssessmentItem.objects.filter(assessment_id__in=assessment_ids).values_list(
-            "pk",
-            "assessment_id",
-            "outcome_id",
-            "max_points",
-            "assessment__administered_on",
-        )
-    )
-    cuts = {
-        (a, o): (cut, exceeds)
-        for a, o, cut, exceeds in OutcomeCut.objects.filter(
-            assessment_id__in=assessment_ids
-        ).values_list("assessment_id", "outcome_id", "mastery_cut", "exceeds_cut")
+    """Each student's outcome scores on finalized assessments, per (student,
+    outcome), oldest first: (date, assessment id, percent, mastery cut, exceeds
+    cut). Open assessments and drafts do not count (docs/domain.md, "Mastery").
+
+    One query whatever the number of students: the points are summed per
+    student, outcome and assessment in SQL, so what comes back is one row per
+    outcome score, not one per item. It keeps the rules of
+    `scoring.outcome_percent`: no score until every item of the outcome has an
+    entry, none when all are absent or exempt, and absent or exempt items leave
+    the points possible. The division is done here, in Decimal, as there.
+    """
+    if not student_ids:
+        return {}
+    tables = {
+        "score": ItemScore._meta.db_table,
+        "item": AssessmentItem._meta.db_table,
+        "assessment": CommonAssessment._meta.db_table,
+        "cut": OutcomeCut._meta.db_table,
     }
-    by_student_item = {(s, i): (p, m) for s, i, p, m in scores}
-    # assessment -> outcome -> its items, so each student visits only the
-    # assessments they took.
-    outcomes_of: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    assessment_of_item = {}
-    for pk, assessment_id, outcome_id, max_points, day in items:
-        outcomes_of[assessment_id][outcome_id].append((pk, max_points, day))
-        assessment_of_item[pk] = assessment_id
-    taken: dict[int, set[int]] = defaultdict(set)
-    for student_id, item_id, _, _ in scores:
-        taken[student_id].add(assessment_of_item[item_id])
+    sql = """
+        WITH per_outcome AS (
+            SELECT s.student_id, i.outcome_id, i.assessment_id,
+                   count(*) FILTER (WHERE s.points IS NOT NULL OR s.mark <> '')
+                       AS entered,
+                   sum(s.points) AS earned,
+                   sum(i.max_points) FILTER (WHERE s.points IS NOT NULL)
+                       AS possible
+              FROM {score} s
+              JOIN {item} i ON i.id = s.item_id
+              JOIN {assessment} a ON a.id = i.assessment_id
+             WHERE s.student_id = ANY(%(students)s) AND a.status = %(finalized)s
+             GROUP BY s.student_id, i.outcome_id, i.assessment_id
+        ), items AS (
+            SELECT assessment_id, outcome_id, count(*) AS n
+              FROM {item}
+             WHERE assessment_id IN (SELECT assessment_id FROM per_outcome)
+             GROUP BY assessment_id, outcome_id
+        )
+        SELECT p.student_id, p.outcome_id, a.administered_on, p.assessment_id,
+               p.earned, p.possible, c.mastery_cut, c.exceeds_cut
+          FROM per_outcome p
+          JOIN items k
+            ON k.assessment_id = p.assessment_id AND k.outcome_id = p.outcome_id
+          JOIN {assessment} a ON a.id = p.assessment_id
+          LEFT JOIN {cut} c
+            ON c.assessment_id = p.assessment_id AND c.outcome_id = p.outcome_id
+         WHERE p.entered = k.n AND p.possible > 0
+         ORDER BY p.student_id, p.outcome_id, a.administered_on, p.assessment_id
+    """.format(**tables)  # noqa: S608 - table names from _meta; values are bound
     result: dict[tuple[int, int], list] = defaultdict(list)
-    for student_id, assessments in taken.items():
-        for assessment_id in assessments:
-            for outcome_id, outcome_items in outcomes_of[assessment_id].items():
-                cells = []
-                for item_id, max_points, _ in outcome_items:
-                    points, mark = by_student_item.get(
-                        (student_id, item_id), (None, "")
-                    )
-                    cells.append(Cell(max_points, points, mark))
-                percent = outcome_percent(cells)
-                if percent is None:
-                    continue
-                cut, exceeds = cuts.get(
-                    (assessment_id, outcome_id),
-                    (DEFAULT_MASTERY_CUT, DEFAULT_EXCEEDS_CUT),
-                )
-                result[(student_id, outcome_id)].append(
-                    (outcome_items[0][2], assessment_id, percent, cut, exceeds)
-                )
-    for entries in result.values():
-        entries.sort(key=lambda entry: (entry[0], entry[1]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, {"students": list(student_ids), "finalized": Status.FINALIZED}
+        )
+        for row in cursor:
+            student_id, outcome_id, day, assessment_id, earned, possible = row[:6]
+            cut, exceeds = row[6:]
+            if cut is None:
+                cut, exceeds = DEFAULT_MASTERY_CUT, DEFAULT_EXCEEDS_CUT
+            result[(student_id, outcome_id)].append(
+                (day, assessment_id, earned * 100 / possible, cut, exceeds)
+            )
     return result
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.events import EventType
 from accounts.models import User
 from accounts.services import changes, event_build, event_record, events_record
-from assessments import mastery
+from assessments import kept
 from assessments.models import (
     DEFAULT_EXCEEDS_CUT,
     DEFAULT_MASTERY_CUT,
@@ -34,7 +34,6 @@ from assessments.models import (
 from assessments.scoring import ParsedEntry, in_words, parse_entry
 from assessments.selectors import (
     assessment_students,
-    outcome_scores_for,
     reteach_threshold,
     section_outcome_rates,
 )
@@ -127,9 +126,9 @@ def assessment_update(
             before=old,
             after=new,
         )
-        if "administered_on" in new and assessment.status != Status.DRAFT:
+        if "administered_on" in new and assessment.status == Status.FINALIZED:
             # The date orders scores for mastery: moving it changes results.
-            _enqueue_recompute(assessment_students(assessment))
+            _enqueue_recompute(kept.mark_assessment_students(assessment.pk))
     return assessment
 
 
@@ -340,7 +339,12 @@ def _set_status(
             before={"status": old_status},
             after={"status": status},
         )
-        _enqueue_recompute(assessment_students(assessment))
+        if Status.FINALIZED in (old_status, status):
+            # Finalized results are the evidence of kept mastery: this
+            # assessment's start counting now, or stop until it is finalized
+            # again. Marked here, in the transaction, so a lost message is
+            # made good by the next sweep.
+            _enqueue_recompute(kept.mark_assessment_students(assessment.pk))
 
 
 def retake_create(
@@ -769,78 +773,36 @@ def _enqueue_recompute(student_ids) -> None:
         transaction.on_commit(lambda batch=batch: recompute_mastery.delay(batch))
 
 
-def mastery_recompute(*, student_ids: Collection[int]) -> int:
-    """Recompute and store the mastery of these students on every outcome they
-    have evidence for; idempotent, so safe to run twice or after a lost message."""
-    student_ids = set(student_ids)
-    if not student_ids:
-        return 0
-    scores = outcome_scores_for(student_ids)
-    outcomes = {
-        outcome.pk: outcome
-        for outcome in EssentialOutcome.objects.filter(
-            pk__in={outcome_id for _, outcome_id in scores}
-        ).select_related("team")
-    }
-    now = timezone.now()
-    rows = []
-    for (student_id, outcome_id), entries in scores.items():
-        outcome = outcomes[outcome_id]
-        params = outcome.mastery
-        # The newest assessment's cuts are the standard the student is held to now.
-        _, _, _, cut, exceeds = entries[-1]
-        result = mastery.compute(
-            [float(percent) for _, _, percent, _, _ in entries],
-            method=params["method"],
-            cut=float(cut),
-            exceeds=float(exceeds),
-            weight=float(params["weight"]) if params.get("weight") else None,
-            n=params.get("n"),
-        )
-        rows.append(
-            StudentMastery(
-                student_id=student_id,
-                outcome_id=outcome_id,
-                # None while mastery is not established (n_mastery short of n).
-                value=(
-                    None
-                    if result.value is None
-                    else Decimal(str(round(result.value, 3)))
-                ),
-                progress=result.progress,
-                status=result.status,
-                score_count=result.count,
-                method=params["method"],
-                explanation=result.explanation,
-                computed_at=now,
-            )
-        )
-    with transaction.atomic():
-        keep = {(row.student_id, row.outcome_id) for row in rows}
-        stale = [
-            pk
-            for pk, student, outcome in StudentMastery.objects.filter(
-                student_id__in=student_ids
-            ).values_list("pk", "student_id", "outcome_id")
-            if (student, outcome) not in keep
-        ]
-        StudentMastery.objects.filter(pk__in=stale).delete()
-        StudentMastery.objects.bulk_create(
-            rows,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["student", "outcome"],
-            update_fields=[
-                "value",
-                "progress",
-                "status",
-                "score_count",
-                "method",
-                "explanation",
-                "computed_at",
-            ],
-        )
-    return len(rows)
+def mastery_refresh(*, student_ids: Collection[int] | None = None) -> set[int]:
+    """Recompute kept mastery from finalized assessments; the ids of the
+    students whose mastery changed: a row new, gone, or moved in status, value,
+    progress or score count (those rows, and only those, get a new
+    `computed_at`).
+
+    With `student_ids`, those students, whether marked due or not; with None,
+    every student marked due (`MasteryDirty`), after marking the students of
+    outcomes whose team changed the method. Either way the marks of the students
+    recomputed are cleared in the transaction that writes their mastery, a batch
+    of 2,000 at a time. Safe to run twice, or two at once: they share the marks,
+    and the second run finds nothing to change.
+    """
+    if student_ids is None:
+        kept.mark_changed_methods()
+        return kept.refresh_marked()
+    return kept.refresh_students(student_ids)
+
+
+def mastery_recompute(*, student_ids: Collection[int]) -> set[int]:
+    """These students' kept mastery, now: `mastery_refresh` for given ids."""
+    return mastery_refresh(student_ids=student_ids)
+
+
+def mastery_rebuild(*, school_ids: Collection[int] | None = None) -> kept.Rebuilt:
+    """Recompute every student (of these schools) from scratch, in batches of
+    2,000, each in its own transaction, so memory stays flat whatever the size
+    of the district. For a deploy, a restore or a benchmark; day to day the
+    sweep (`mastery_refresh()`) recomputes only the students marked due."""
+    return kept.rebuild(school_ids=school_ids)
 
 
 # Core-instruction triage ------------------------------------------------------

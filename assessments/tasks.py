@@ -1,23 +1,18 @@
 from celery import shared_task
 
-from assessments.services import mastery_recompute
+from assessments.services import mastery_refresh
 
 
 @shared_task(acks_late=True)
 def recompute_mastery(student_ids: list[int]) -> int:
-    """Load fresh scores and store these students' mastery; safe to run twice."""
-    return mastery_recompute(student_ids=student_ids)
+    """Recompute these students' kept mastery from fresh data; safe to run twice.
+    The number of students whose mastery changed."""
+    return len(mastery_refresh(student_ids=student_ids))
 
 
-@shared_task
+@shared_task(acks_late=True)
 def recompute_all_mastery() -> int:
-    """The periodic sweep: whatever a lost message missed is made good here."""
-    from assessments.models import ItemScore
-
-    student_ids = sorted(
-        set(ItemScore.objects.values_list("student_id", flat=True).distinct())
-    )
-    total = 0
-    for start in range(0, len(student_ids), 1000):
-        total += mastery_recompute(student_ids=student_ids[start : start + 1000])
-    return total
+    """The periodic sweep: every student marked due whose message was lost, or
+    whose team changed its mastery method. A student with no mark costs nothing,
+    so the sweep is cheap when nothing changed."""
+    return len(mastery_refresh())

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from assessments import services
+from assessments.access import assessments_for
 from teams.tests.conftest import squad  # noqa: F401 - the fixture, reused
 
 
@@ -35,6 +36,9 @@ def exam(squad):  # noqa: F811
         actor=squad.teacher,
     )
     services.assessment_open(assessment=assessment, actor=squad.teacher)
+    # As the pages load it, with its team and course, so that query counts
+    # measure the code under test, not what an earlier service left cached.
+    assessment = assessments_for(squad.teacher).get(pk=assessment.pk)
     return SimpleNamespace(**vars(squad), assessment=assessment, items=items)
 
 

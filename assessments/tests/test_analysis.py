@@ -102,6 +102,8 @@ def test_item_analysis_is_the_mean_share_of_points_by_teacher(scored):
 
 
 def test_not_yet_and_exceeds_lists_show_the_calculation_and_mastery(scored):
+    services.assessment_finalize(assessment=scored.assessment, actor=scored.teacher)
+    services.mastery_refresh()
     page = analysis.data_page(assessment=scored.assessment)
     eo1 = outcome_of(page, scored, 0)
     assert {s.student for s in eo1.not_yet} == {scored.s.c, scored.s.e}
@@ -113,6 +115,20 @@ def test_not_yet_and_exceeds_lists_show_the_calculation_and_mastery(scored):
     assert "50" in e.mastery.explanation
     a = next(s for s in eo1.exceeds if s.student == scored.s.a)
     assert a.calculation == "6 of 6 points = 100.0%, at or above the 95% exceeds cut."
+
+
+def test_an_open_assessments_lists_show_its_results_but_no_kept_mastery_yet(
+    scored,
+):
+    """Kept mastery counts finalized results only: while the class is still
+    being entered, the page shows this assessment's results and no mastery
+    resting on them."""
+    page = analysis.data_page(assessment=scored.assessment)
+    eo1 = outcome_of(page, scored, 0)
+    assert {s.student for s in eo1.not_yet} == {scored.s.c, scored.s.e}
+    e = next(s for s in eo1.not_yet if s.student == scored.s.e)
+    assert e.calculation == "2 of 4 points = 50.0%, below the 80% mastery cut."
+    assert e.mastery is None
 
 
 def test_students_without_a_complete_result_are_counted_apart(exam):

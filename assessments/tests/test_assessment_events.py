@@ -145,6 +145,7 @@ def test_a_retake_records_itself_and_what_it_repeats(exam):
     weak = exam.taught_students[1]
     for number, raw in enumerate(["0", "0", "0"], start=1):
         enter(exam, weak, number, raw)
+    services.assessment_finalize(assessment=exam.assessment, actor=exam.teacher)
     services.mastery_recompute(student_ids=[weak.pk])
     retake = services.retake_create(
         original=exam.assessment,

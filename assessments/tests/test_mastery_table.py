@@ -18,10 +18,19 @@ def fill(exam, student, values):
         enter(exam, student, number, raw)
 
 
+def finalize(exam, assessment=None):
+    """Finalize the assessment and recompute the students it marked due, as the
+    task enqueued on commit would."""
+    services.assessment_finalize(
+        assessment=assessment or exam.assessment, actor=exam.teacher
+    )
+    services.mastery_refresh()
+
+
 def test_outcome_scores_and_mastery_from_entered_points(exam):
     student = exam.taught_students[0]
     fill(exam, student, ["3", "2", "4"])  # EO1: 5/6 = 83.3%, EO2: 4/4 = 100%
-    services.mastery_recompute(student_ids=[student.pk])
+    finalize(exam)
     stored = {m.outcome.code: m for m in StudentMastery.objects.filter(student=student)}
     assert stored["ALG1.EO1"].status == "proficient"
     assert stored["ALG1.EO1"].value == Decimal("83.333")
@@ -34,7 +43,7 @@ def test_a_half_entered_outcome_is_not_evidence_yet(exam):
     student = exam.taught_students[0]
     enter(exam, student, 1, "1")  # item 2 of EO1 still blank
     enter(exam, student, 3, "1")
-    services.mastery_recompute(student_ids=[student.pk])
+    finalize(exam)
     codes = set(
         StudentMastery.objects.filter(student=student).values_list(
             "outcome__code", flat=True
@@ -48,7 +57,7 @@ def test_scores_combine_by_administration_date_not_entry_order(exam):
     student = exam.taught_students[0]
     retake_date = exam.assessment.administered_on + datetime.timedelta(days=14)
     fill(exam, student, ["1", "0", "0"])  # EO1 16.7%: not yet
-    services.mastery_recompute(student_ids=[student.pk])
+    finalize(exam)
     retake = services.retake_create(
         original=exam.assessment, administered_on=retake_date, actor=exam.teacher
     )
@@ -63,7 +72,7 @@ def test_scores_combine_by_administration_date_not_entry_order(exam):
             actor=exam.teacher,
         )
     # Team default: decaying average, w = 0.65: 16.67 × 0.35 + 100 × 0.65 = 70.83
-    services.mastery_recompute(student_ids=[student.pk])
+    finalize(exam, retake)
     eo1 = StudentMastery.objects.get(student=student, outcome=exam.outcomes[0])
     assert eo1.value == pytest.approx(Decimal("70.833"), abs=Decimal("0.01"))
     assert eo1.status == "not_yet"
@@ -74,7 +83,7 @@ def test_retake_is_for_the_students_not_yet_proficient(exam):
     strong, weak, *_ = exam.taught_students
     fill(exam, strong, ["4", "2", "4"])
     fill(exam, weak, ["1", "0", "4"])
-    services.mastery_recompute(student_ids=[strong.pk, weak.pk])
+    finalize(exam)
     retake = services.retake_create(
         original=exam.assessment,
         administered_on=exam.assessment.administered_on + datetime.timedelta(days=10),
@@ -88,20 +97,29 @@ def test_retake_is_for_the_students_not_yet_proficient(exam):
 def test_clearing_every_score_removes_the_stale_mastery(exam):
     student = exam.taught_students[0]
     fill(exam, student, ["3", "2", "4"])
-    services.mastery_recompute(student_ids=[student.pk])
+    finalize(exam)
+    assert StudentMastery.objects.filter(student=student).count() == 2
+    services.assessment_reopen(
+        assessment=exam.assessment, actor=exam.teacher, reason="Wrong student"
+    )
     for number in (1, 2, 3):
         enter(exam, student, number, "")
-    services.mastery_recompute(student_ids=[student.pk])
+    finalize(exam)
     assert not StudentMastery.objects.filter(student=student).exists()
 
 
 def test_recompute_is_idempotent(exam):
     student = exam.taught_students[0]
     fill(exam, student, ["3", "2", "4"])
-    services.mastery_recompute(student_ids=[student.pk])
-    first = list(StudentMastery.objects.values_list("outcome_id", "value", "status"))
-    services.mastery_recompute(student_ids=[student.pk])
-    again = list(StudentMastery.objects.values_list("outcome_id", "value", "status"))
+    finalize(exam)
+    first = list(
+        StudentMastery.objects.values_list("outcome_id", "value", "status", "pk")
+    )
+    assert first
+    assert services.mastery_recompute(student_ids=[student.pk]) == set()
+    again = list(
+        StudentMastery.objects.values_list("outcome_id", "value", "status", "pk")
+    )
     assert sorted(first) == sorted(again)
 
 
@@ -111,7 +129,7 @@ def test_smart_goal_progress_reads_the_mastery_table(exam):
     strong, weak, _ = exam.taught_students
     fill(exam, strong, ["4", "2", "4"])
     fill(exam, weak, ["1", "0", "4"])
-    services.mastery_recompute(student_ids=[strong.pk, weak.pk])
+    finalize(exam)
     levels = team_selectors.proficiency_for(
         student_ids=[strong.pk, weak.pk], outcome_ids=[exam.outcomes[0].pk]
     )
@@ -144,15 +162,20 @@ def test_finalizing_creates_reteach_items_below_the_threshold(exam):
 
 
 @pytest.mark.celery
-def test_a_saved_cell_updates_mastery_through_a_real_worker(exam, celery_worker):
+def test_finalizing_updates_mastery_through_a_real_worker(exam, celery_worker):
+    from assessments.models import MasteryDirty
+
     student = exam.taught_students[0]
     fill(exam, student, ["3", "2", "4"])
+    services.assessment_finalize(assessment=exam.assessment, actor=exam.teacher)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if StudentMastery.objects.filter(student=student).count() == 2:
             break
         time.sleep(0.1)
     assert StudentMastery.objects.filter(student=student).count() == 2
+    # The task cleared the mark it recomputed: the next sweep has nothing to do.
+    assert not MasteryDirty.objects.filter(student=student).exists()
 
 
 def given_n_mastery(exam, percents):
@@ -186,8 +209,9 @@ def given_n_mastery(exam, percents):
             seen_version=0,
             actor=exam.teacher,
         )
+        services.assessment_finalize(assessment=assessment, actor=exam.teacher)
         assessments.append(assessment)
-    services.mastery_recompute(student_ids=[student.pk])
+    services.mastery_refresh()
     return student, assessments
 
 

@@ -2,30 +2,37 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from assessments.models import ItemScore
-from assessments.services import mastery_recompute
+from assessments.services import mastery_rebuild, mastery_refresh
 
 
 class Command(BaseCommand):
-    help = "Recompute every student's stored mastery from their scores."
+    help = (
+        "Rebuild every student's kept mastery from finalized results, in batches; "
+        "with --due, only the students marked due, as the periodic sweep does."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--school", type=int, help="Only students of this school id."
+            "--school", type=int, help="Only the students of this school id."
+        )
+        parser.add_argument(
+            "--due",
+            action="store_true",
+            help="Only the students marked due (the periodic sweep).",
         )
 
-    def handle(self, *args, school=None, **options):
+    def handle(self, *args, school=None, due=False, **options):
         started = time.monotonic()
-        scores = ItemScore.objects.all()
-        if school:
-            scores = scores.filter(student__school_id=school)
-        student_ids = sorted(
-            set(scores.values_list("student_id", flat=True).distinct())
-        )
-        total = 0
-        for start in range(0, len(student_ids), 1000):
-            total += mastery_recompute(student_ids=student_ids[start : start + 1000])
+        if due:
+            changed = mastery_refresh()
+            self.stdout.write(
+                f"Swept the students marked due: {len(changed):,} changed in "
+                f"{time.monotonic() - started:.1f} s."
+            )
+            return
+        rebuilt = mastery_rebuild(school_ids=[school] if school else None)
         self.stdout.write(
-            f"Recomputed {total:,} masteries of {len(student_ids):,} students in "
-            f"{time.monotonic() - started:.1f} s."
+            f"Rebuilt the kept mastery of {rebuilt.students:,} students in "
+            f"{time.monotonic() - started:.1f} s: {rebuilt.changed:,} changed, "
+            f"{rebuilt.written:,} rows written, {rebuilt.deleted:,} removed."
         )
