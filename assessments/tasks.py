@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from assessments.hooks import mastery_changed
 from assessments.services import mastery_refresh
 
 
@@ -7,7 +8,9 @@ from assessments.services import mastery_refresh
 def recompute_mastery(student_ids: list[int]) -> int:
     """Recompute these students' kept mastery from fresh data; safe to run twice.
     The number of students whose mastery changed."""
-    return len(mastery_refresh(student_ids=student_ids))
+    changed = mastery_refresh(student_ids=student_ids)
+    mastery_changed(changed)
+    return len(changed)
 
 
 @shared_task(acks_late=True)
@@ -15,4 +18,6 @@ def recompute_all_mastery() -> int:
     """The periodic sweep: every student marked due whose message was lost, or
     whose team changed its mastery method. A student with no mark costs nothing,
     so the sweep is cheap when nothing changed."""
-    return len(mastery_refresh())
+    changed = mastery_refresh()
+    mastery_changed(changed)
+    return len(changed)

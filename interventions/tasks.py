@@ -23,11 +23,11 @@ LOCK_NAMESPACE = 7_301  # advisory-lock namespace of the daily review
 
 
 def refresh_mastery() -> int:
-    """Recompute every student whose kept mastery is marked dirty; how many
-    changed."""
-    from assessments.services import mastery_refresh
+    """Recompute every student whose kept mastery is marked due (and flag them,
+    through the hook); how many changed."""
+    from assessments.tasks import recompute_all_mastery
 
-    return len(mastery_refresh(student_ids=None))
+    return recompute_all_mastery()
 
 
 @contextlib.contextmanager
