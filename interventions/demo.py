@@ -30,6 +30,7 @@ from interventions.models import (
     ProgressCheck,
     Responsible,
     Session,
+    SweepRun,
 )
 from schools.models import District, Enrollment, School, Section, StaffRole, Student
 from teams.models import Team
@@ -74,6 +75,23 @@ class InterventionsDemo:
         self.groups = self.build_groups()
         self.assign_advisors_and_mentors()
         self.replay_term()
+        self.record_review()
+
+    def record_review(self) -> None:
+        """The replayed term ends with today's review done: the next daily
+        review looks at what changes from now on, as in a school that has used
+        the ladder all term."""
+        now = timezone.now()
+        opened = Case.objects.filter(school=self.school, opened_on=self.today).count()
+        SweepRun.objects.create(
+            school=self.school,
+            kind=SweepRun.Kind.DAILY,
+            as_of=self.today,
+            status=SweepRun.Status.SUCCEEDED,
+            started_at=now,
+            finished_at=now,
+            counts={"opened": opened},
+        )
 
     # The school's people and groups -------------------------------------------
 
