@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
 from django.template import loader
 
+from accounts.outbox import enqueue
 from accounts.tasks import send_email
 
 
@@ -42,8 +43,12 @@ class QueuedPasswordResetForm(PasswordResetForm):
             if html_email_template_name
             else None
         )
-        transaction.on_commit(
-            lambda: send_email.delay(
-                subject=subject, body=body, to=[to_email], html_body=html_body
+        # Django's reset form sends outside any transaction; the outbox needs one.
+        with transaction.atomic():
+            enqueue(
+                send_email,
+                subject=subject,
+                body=body,
+                to=[to_email],
+                html_body=html_body,
             )
-        )

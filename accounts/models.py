@@ -237,3 +237,61 @@ class Event(models.Model):
         if self.actor_id:
             return str(self.actor)
         return f"PLC ({self.system.replace('_', ' ')})" if self.system else "PLC"
+
+
+class OutboxMessage(models.Model):
+    """A task for the workers, written in the transaction of the change that asks
+    for it and published once that commits (`accounts/outbox.py`).
+
+    The row, not the broker, is the record that the work is owed: when the broker
+    is down or silent the change still commits at once, and the drainer publishes
+    the message when the broker answers again.
+    """
+
+    task = models.CharField(max_length=200, help_text="The task's dotted name.")
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    available_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="The drainer leaves the message alone before this time.",
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Publications that failed."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    dead = models.BooleanField(
+        default=False,
+        help_text="Given up after too many failed attempts; /healthz reports it.",
+    )
+
+    class Meta:
+        indexes = [
+            # What the drainer reads, oldest first, and /healthz counts.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(sent_at__isnull=True, dead=False),
+                name="outbox_pending",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(dead=True),
+                name="outbox_dead",
+            ),
+            # Sent messages are kept a while, then purged by age.
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(sent_at__isnull=False),
+                name="outbox_sent",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sent_at__isnull=True) | models.Q(dead=False),
+                name="outbox_sent_is_not_dead",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "sent" if self.sent_at else "dead" if self.dead else "pending"
+        return f"{self.task} #{self.pk} ({state})"

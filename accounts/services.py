@@ -133,6 +133,7 @@ def send_password_set_email(
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
+    from accounts.outbox import enqueue
     from accounts.tasks import send_email
 
     context = {
@@ -156,4 +157,4 @@ def send_password_set_email(
         summary=f"Sent a password-set e-mail to {user.email}",
         data={"user_id": user.pk},
     )
-    transaction.on_commit(lambda: send_email.delay(subject=subject, body=body, to=to))
+    enqueue(send_email, subject=subject, body=body, to=to)

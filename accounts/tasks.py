@@ -4,7 +4,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# SMTP errors are OSErrors: a mail server that is down or busy is tried again,
+# waiting longer each time, and after five tries the task fails and is logged.
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
 def send_email(
     *, subject: str, body: str, to: list[str], html_body: str | None = None
 ) -> None:
@@ -18,3 +26,12 @@ def send_email(
 def purge_expired_sessions() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def drain_outbox() -> int:
+    """Publish the queued tasks the broker did not take when their change
+    committed (accounts/outbox.py); the number sent."""
+    from accounts.outbox import outbox_drain
+
+    return outbox_drain().sent

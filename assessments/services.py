@@ -761,6 +761,7 @@ def scores_import(
 
 
 def _enqueue_recompute(student_ids) -> None:
+    from accounts.outbox import enqueue
     from assessments.tasks import recompute_mastery
 
     ids = sorted(
@@ -769,8 +770,8 @@ def _enqueue_recompute(student_ids) -> None:
         else set(student_ids)
     )
     for start in range(0, len(ids), 500):
-        batch = ids[start : start + 500]
-        transaction.on_commit(lambda batch=batch: recompute_mastery.delay(batch))
+        # In the outbox, so a broker that is down or silent never fails the save.
+        enqueue(recompute_mastery, student_ids=ids[start : start + 500])
 
 
 def mastery_refresh(*, student_ids: Collection[int] | None = None) -> set[int]:

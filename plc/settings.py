@@ -167,7 +167,26 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# Nothing a request does may wait on the broker. A publish gives up within about a
+# second whether Redis refuses (no reconnect loop: max_retries 0) or accepts and
+# never answers (the socket timeout), and the outbox (accounts/outbox.py) keeps
+# the message for the drainer. Workers and beat reconnect in a loop of their own
+# (CELERY_BROKER_CONNECTION_MAX_RETRIES), which these options leave alone.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 60 * 60,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
+    "max_retries": 0,
+}
+# A task published outside the outbox (a retry from a worker) tries a little,
+# never for long.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "recompute-all-mastery": {
@@ -185,6 +204,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-sessions": {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,
+    },
+    "drain-outbox": {
+        "task": "accounts.tasks.drain_outbox",
+        "schedule": 60,
+        # A drain nobody ran within the minute is replaced by the next one.
+        "options": {"expires": 55},
     },
 }
 

@@ -5,6 +5,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.outbox import outbox_health
+
 
 def _database_state() -> str:
     try:
@@ -26,11 +28,26 @@ def _broker_state() -> str:
         return f"down: {type(error).__name__}"
 
 
+def _outbox_state() -> str:
+    """Work owed to the workers that is not reaching them: messages given up
+    after too many attempts, or still unsent after minutes (accounts/outbox.py)."""
+    try:
+        problems = outbox_health().problems
+    except Exception as error:
+        return f"unknown: {type(error).__name__}"
+    return "failing: " + "; ".join(problems) if problems else "ok"
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitors: 200 when the database and broker answer."""
-    checks = {"database": _database_state(), "broker": _broker_state()}
+    """For load balancers and monitors: 200 when the database and broker answer
+    and the tasks queued for the workers reach them."""
+    checks = {
+        "database": _database_state(),
+        "broker": _broker_state(),
+        "outbox": _outbox_state(),
+    }
     healthy = all(state == "ok" for state in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "down", **checks},

@@ -94,6 +94,7 @@ def import_run_create(
     *, user: User, target: ImportTarget, file_name: str, data: bytes, request=None
 ) -> ImportRun:
     """Keep the upload in the database and queue its import once this commits."""
+    from accounts.outbox import enqueue
     from schools.tasks import run_roster_import
 
     run = ImportRun.objects.create(
@@ -114,7 +115,7 @@ def import_run_create(
         summary=f"Uploaded {run.file_name} for {target.label}",
         data={"import_run_id": run.pk, "file_sha256": run.file_sha256},
     )
-    transaction.on_commit(lambda: run_roster_import.delay(run_id=run.pk))
+    enqueue(run_roster_import, run_id=run.pk)
     return run
 
 

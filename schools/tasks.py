@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import OperationalError
 
 from schools.imports import import_run_execute
 
@@ -8,7 +9,16 @@ from schools.imports import import_run_execute
 QUEUED_GRACE = timedelta(minutes=10)
 
 
-@shared_task(acks_late=True)
+# A database that drops the connection before the run is claimed is tried again,
+# waiting longer each time; once claimed, a failure is the run's, recorded on it.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
 def run_roster_import(*, run_id: int) -> None:
     # Safe to run twice: import_run_execute claims the run with a conditional
     # update, and a second delivery finds it already taken or finished.
@@ -19,9 +29,11 @@ def run_roster_import(*, run_id: int) -> None:
 def requeue_stalled_imports() -> int:
     """The periodic sweep: an upload whose task message was lost (a broker restart,
     a worker killed mid-run) is queued again instead of waiting forever."""
+    from django.db import transaction
     from django.db.models import Q
     from django.utils import timezone
 
+    from accounts.outbox import enqueue
     from schools.imports import STALE_AFTER
     from schools.models import ImportRun
 
@@ -31,8 +43,9 @@ def requeue_stalled_imports() -> int:
         | Q(status=ImportRun.Status.RUNNING, started_at__lt=now - STALE_AFTER)
     ).values_list("pk", flat=True)
     run_ids = list(stalled)
-    for run_id in run_ids:
-        run_roster_import.delay(run_id=run_id)
+    with transaction.atomic():
+        for run_id in run_ids:
+            enqueue(run_roster_import, run_id=run_id)
     return len(run_ids)
 
 

@@ -524,20 +524,18 @@ def test_an_upload_racing_a_new_entry_saves_nothing(exam, monkeypatch):
     assert not events_of(EventType.RESULTS_UPLOADED).exists()
 
 
-def test_an_upload_enqueues_one_recompute(
-    exam, django_capture_on_commit_callbacks, monkeypatch
-):
-    from assessments import tasks
+def test_an_upload_enqueues_one_recompute(exam, django_capture_on_commit_callbacks):
+    from accounts.models import OutboxMessage
 
-    calls = []
-    monkeypatch.setattr(tasks.recompute_mastery, "delay", calls.append)
     a, b, c = exam.taught_students
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         save_sheet(
             exam,
             ["ID,1,2,3"] + [f"{s.local_id},1,1,1" for s in exam.taught_students],
         )
-    assert calls == [sorted([a.pk, b.pk, c.pk])]
+    assert len(callbacks) == 1
+    queued = OutboxMessage.objects.filter(task="assessments.tasks.recompute_mastery")
+    assert [m.kwargs for m in queued] == [{"student_ids": sorted([a.pk, b.pk, c.pk])}]
 
 
 @pytest.mark.parametrize(("threshold", "analyzed"), [(3, True), (6, False)])

@@ -8,7 +8,12 @@ pytestmark = pytest.mark.django_db
 def test_healthy_when_database_and_broker_answer(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "outbox": "ok",
+    }
 
 
 def test_503_when_the_broker_is_down(client, settings):
@@ -34,4 +39,4 @@ def test_503_when_the_database_is_down(client, monkeypatch):
 
 def test_healthz_needs_no_login_and_reveals_nothing_else(client):
     body = client.get(reverse("healthz")).json()
-    assert set(body) == {"status", "database", "broker"}
+    assert set(body) == {"status", "database", "broker", "outbox"}
