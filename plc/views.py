@@ -38,15 +38,31 @@ def _outbox_state() -> str:
     return "failing: " + "; ".join(problems) if problems else "ok"
 
 
+def _reviews_state() -> str:
+    """The daily review of cases: failed, or not run by two hours after its hour
+    (interventions/review_status.py)."""
+    from interventions.review_status import review_status
+    from schools.models import School
+
+    try:
+        statuses = review_status(list(School.objects.values_list("pk", flat=True)))
+    except Exception as error:
+        return f"unknown: {type(error).__name__}"
+    problems = [status.problem for status in statuses if not status.healthy]
+    return "failing: " + "; ".join(problems) if problems else "ok"
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitors: 200 when the database and broker answer
-    and the tasks queued for the workers reach them."""
+    """For load balancers and monitors: 200 when the database and broker answer,
+    the tasks queued for the workers reach them, and each school's daily review
+    of cases ran."""
     checks = {
         "database": _database_state(),
         "broker": _broker_state(),
         "outbox": _outbox_state(),
+        "reviews": _reviews_state(),
     }
     healthy = all(state == "ok" for state in checks.values())
     return JsonResponse(

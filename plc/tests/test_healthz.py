@@ -13,6 +13,7 @@ def test_healthy_when_database_and_broker_answer(client):
         "database": "ok",
         "broker": "ok",
         "outbox": "ok",
+        "reviews": "ok",
     }
 
 
@@ -39,4 +40,39 @@ def test_503_when_the_database_is_down(client, monkeypatch):
 
 def test_healthz_needs_no_login_and_reveals_nothing_else(client):
     body = client.get(reverse("healthz")).json()
-    assert set(body) == {"status", "database", "broker", "outbox"}
+    assert set(body) == {"status", "database", "broker", "outbox", "reviews"}
+
+
+def test_503_when_a_schools_daily_review_failed(client, cast):
+    import datetime
+
+    from django.utils import timezone
+
+    from interventions.models import SweepRun
+
+    now = timezone.now()
+    for school in (cast.school, cast.other_school):
+        SweepRun.objects.create(
+            school=school,
+            kind=SweepRun.Kind.DAILY,
+            as_of=timezone.localdate(),
+            status=SweepRun.Status.SUCCEEDED,
+            started_at=now - datetime.timedelta(minutes=5),
+            finished_at=now,
+        )
+    assert client.get(reverse("healthz")).json()["reviews"] == "ok"
+    SweepRun.objects.create(
+        school=cast.school,
+        kind=SweepRun.Kind.DAILY,
+        as_of=timezone.localdate(),
+        status=SweepRun.Status.FAILED,
+        started_at=now,
+        finished_at=now,
+        error="RuntimeError: the database said no",
+    )
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["reviews"] == (
+        "failing: the daily review of Stevenson High School failed: "
+        "RuntimeError: the database said no"
+    )
