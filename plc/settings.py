@@ -205,6 +205,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,
     },
+    "daily-reviews": {
+        # Each school is reviewed once a day from its own hour; a quarter-hourly
+        # beat catches a missed hour up (interventions/tasks.py).
+        "task": "interventions.tasks.daily_reviews",
+        "schedule": 60 * 15,
+        "options": {"expires": 60 * 14},
+    },
     "drain-outbox": {
         "task": "accounts.tasks.drain_outbox",
         "schedule": 60,
