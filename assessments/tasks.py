@@ -1,10 +1,20 @@
 from celery import shared_task
+from django.db import OperationalError
 
 from assessments.hooks import mastery_changed
 from assessments.services import mastery_refresh
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    # A database that is briefly away is tried again, with growing waits; a task
+    # that keeps failing stops and is logged, and the marks it left are taken
+    # by the next periodic refresh.
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
 def recompute_mastery(student_ids: list[int]) -> int:
     """Recompute these students' kept mastery from fresh data; safe to run twice.
     The number of students whose mastery changed."""
