@@ -187,3 +187,37 @@ def test_interventions_bench_runs_and_leaves_the_database_as_it_was(tiny_demo, c
         match = FIGURES.search(line)
         assert_timed((float(match[1]), float(match[2]), int(match[3])))
     assert (Case.objects.count(), Event.objects.count()) == (cases, events)
+
+
+def test_sweep_bench_times_the_rebuild_the_sweeps_and_the_sql(tiny_demo, capsys):
+    from assessments.models import CommonAssessment, MasteryDirty
+    from bench import sweep as bench_sweep
+
+    def kept():
+        return sorted(
+            StudentMastery.objects.values_list(
+                "student_id", "outcome_id", "status", "value", "score_count"
+            )
+        )
+
+    before = kept()
+    still_open = CommonAssessment.objects.filter(status="open").count()
+
+    figures = bench_sweep.run(assessments=2, runs=1)
+
+    output = capsys.readouterr().out
+    assert re.search(r"Database: [\d,]+ students, [\d,]+ item scores", output)
+    for label in (
+        "(a) full rebuild of kept mastery from scratch",
+        "(b) sweep after a day: 2 assessments finalized",
+        "(c) sweep with nothing due",
+        "(d) one SQL statement: latest-score status",
+    ):
+        assert re.search(re.escape(label) + r" +\d+\.\d\d s", output), output
+    assert re.search(r"peak memory \d+ MB", output), output
+    assert figures["due"] > 0 and figures["changed"] > 0
+    assert figures["floor"] > 0 and figures["rebuild"] > 0
+    # The rebuild leaves kept mastery as it was; the day is rolled back.
+    assert kept() == before
+    assert CommonAssessment.objects.filter(status="open").count() == still_open
+    assert not MasteryDirty.objects.exists()

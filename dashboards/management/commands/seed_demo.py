@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.demo import build_demo_assessments
+from assessments.demo import build_benchmark_year, build_demo_assessments
 from interventions.demo import build_demo_interventions
 from plc.db import analyze
 from schools.demo import DEMO_PASSWORD, DemoBuilder
@@ -36,8 +36,9 @@ class Command(BaseCommand):
             "--district-students",
             type=int,
             default=None,
-            help="Add schools until the district has this many students "
-            "(e.g. 50000 for benchmarks).",
+            help="Add schools until the district has this many students, each "
+            "with a year of common assessments and results (e.g. 50000 for "
+            "benchmarks).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed.")
         parser.add_argument(
@@ -72,6 +73,12 @@ class Command(BaseCommand):
         )
         teams = build_demo_teams(district, seed=seed)
         build_demo_assessments(teams, seed=seed)
+        if district_students:
+            results = build_benchmark_year(district, seed=seed)
+            self.stdout.write(
+                f"A year of results for the benchmark schools: {results:,} item "
+                f"scores in {time.monotonic() - started:.1f} s so far."
+            )
         build_demo_interventions(district, seed=seed)
         analyze(*own_models())
         total = sum(school.students.count() for school in district.schools.all())
