@@ -84,6 +84,12 @@ class EventType(models.TextChoices):
     WAITLISTED = "group.waitlisted", "Waitlisted for a group"
     PLACEMENT_ENDED = "group.placement_ended", "Left a group"
     ATTENDANCE_TAKEN = "group.attendance", "Attendance taken"
+    # Parent notices: only queuing is a "notice." event, so a count of them is
+    # the count of letters queued.
+    NOTICE_QUEUED = "notice.queued", "Parent letter queued"
+    NOTICE_SENT = "letter.emailed", "Parent letter e-mailed"
+    NOTICE_SENT_HOME = "letter.sent_home", "Parent letter sent home on paper"
+    LETTER_TEMPLATE_CHANGED = "letter.template_changed", "Parent letter edited"
 
 
 # Jobs that act without a person: the `system` of an event with no actor.

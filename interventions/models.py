@@ -642,3 +642,146 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.school} for {self.as_of}"
+
+
+# Notifications and parent notices -----------------------------------------------
+
+
+class Notification(models.Model):
+    """Something new for one person to do or know, shown in the app and sent
+    once a day in a digest (docs/domain.md, "Cases")."""
+
+    class Kind(models.TextChoices):
+        NEW_ACTIONS = "new_actions", "New actions"
+        WAITLISTED = "waitlisted", "Waiting for a seat"
+        PLAN_NOT_DELIVERED = "plan_not_delivered", "Plan not delivered"
+        DECIDED = "decided", "Case decided at review"
+        GROUP_FULL = "group_full", "Group full"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(max_length=30, choices=Kind)
+    case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True, help_text="A path in PLC.")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One unread notification of a kind per case and person: a second
+            # one refreshes the first rather than adding noise.
+            models.UniqueConstraint(
+                fields=["user", "kind", "case"],
+                condition=Q(read_at__isnull=True),
+                name="notification_once_unread",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user"),
+            models.Index(
+                fields=["user"],
+                condition=Q(read_at__isnull=True, emailed_at__isnull=True),
+                name="notification_to_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class LetterTemplate(models.Model):
+    """The letter a school sends parents when their child enters a rung that
+    sends one. Placeholders in braces ({student}, {course}, …) are filled in for
+    each guardian (`interventions.letters`)."""
+
+    school = models.OneToOneField(
+        School, on_delete=models.CASCADE, related_name="letter_template"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"Parent letter of {self.school}"
+
+
+class ParentNotice(models.Model):
+    """One letter to one guardian about one rung the case entered, written out
+    when it was queued and never rewritten: what the parents were sent is what
+    the school can show later."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
+    rung = models.ForeignKey(Rung, on_delete=models.PROTECT, related_name="+")
+    # Which entry into the rung: a case may enter the same rung again later.
+    rung_entered_on = models.DateField()
+    guardian = models.ForeignKey(
+        Guardian, on_delete=models.PROTECT, related_name="notices"
+    )
+    email = models.EmailField(
+        blank=True, help_text="Where it is e-mailed; empty when it goes on paper."
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    sent_home_on = models.DateField(null=True, blank=True)
+    sent_home_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "guardian__last_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "rung", "rung_entered_on", "guardian"],
+                name="notice_once_per_rung_entry_and_guardian",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True) & ~Q(email=""),
+                name="notice_to_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.guardian})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("interventions:notice_letter", args=[self.case_id, self.pk])
+
+    @property
+    def is_emailed(self) -> bool:
+        return self.emailed_at is not None
+
+    @property
+    def goes_on_paper(self) -> bool:
+        return not self.email

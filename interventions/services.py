@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from accounts.events import EventType
@@ -36,6 +37,7 @@ from interventions.models import (
     CaseStatus,
     Contract,
     Group,
+    Notification,
     ParentContact,
     Placement,
     ProgressCheck,
@@ -45,6 +47,8 @@ from interventions.models import (
     Session,
     Signature,
 )
+from interventions.notices import parent_notices_queue
+from interventions.notifications import notify, principals_of
 from schools.models import Course, Guardian, School, StaffRole, Student
 from teams.models import EssentialOutcome, Team
 
@@ -361,9 +365,11 @@ def _enter_rung(
     # Actions still open from the rung left behind stay on the record, undone;
     # the new rung's actions are the ones due now.
     actions = []
+    owned: dict[User, list[str]] = {}
     weeks = max(1, math.ceil(rung.review_days / 7))
     for spec in rung.actions.all():
         owner = action_owner(spec.responsible, case=case, people=people)
+        owned.setdefault(owner.user, []).append(spec.title)
         repeats = range(1, weeks + 1) if spec.repeats_weekly else [None]
         for week in repeats:
             due = school_day(
@@ -398,7 +404,28 @@ def _enter_rung(
         },
         **who,
     )
+    if rung.sends_parent_notice:
+        parent_notices_queue(case=case, rung=rung, **who)
+    _notify_new_actions(case, rung, owned, actor=who.get("actor"))
     return _place_for_rung(case, rung, on=on, who=who)
+
+
+def _notify_new_actions(
+    case: Case, rung: Rung, owned: dict, *, actor: User | None
+) -> None:
+    """Each person the rung gives work to hears of it once, in the day's
+    digest; whoever moved the case knows already."""
+    for owner, titles in owned.items():
+        if owner is None or owner == actor:
+            continue
+        notify(
+            users=[owner],
+            kind=Notification.Kind.NEW_ACTIONS,
+            case=case,
+            url=case.get_absolute_url() + "#actions",
+            text=f"New action{pluralize(len(titles))} for {case.student.full_name} "
+            f"in {case.course.title} ({rung.name}): " + "; ".join(titles),
+        )
 
 
 def _place_for_rung(
@@ -994,6 +1021,18 @@ def _placement_request(
             f"number {ahead + 1} in line",
             data={"group_id": group.pk, "position": ahead + 1},
             **who,
+        )
+        notify(
+            users=[
+                p
+                for p in principals_of(group.school_id)
+                if p != getattr(who.get("actor"), "pk", None)
+            ],
+            kind=Notification.Kind.WAITLISTED,
+            case=case,
+            url=group.get_absolute_url(),
+            text=f"{student.full_name} is waiting for a seat in {group} "
+            f"(number {ahead + 1} in line)",
         )
     else:
         event_record(

@@ -12,6 +12,7 @@ from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 
+from interventions import digest, notices
 from interventions.flagging import flag_students
 from interventions.models import Policy, SweepRun
 from interventions.sweep import sweep_school
@@ -105,3 +106,28 @@ def flag_changed(student_ids: list[int]) -> int:
         )
         opened += counts.opened
     return opened
+
+
+# Notifications and parent notices (interventions/digest.py, notices.py) ----------
+
+
+@shared_task(acks_late=True)
+def send_daily_digests() -> dict:
+    """Beat runs this once a day: one e-mail per person with something new."""
+    run = digest.digests_send()
+    return {"people": run.people, "items": run.items, "failed": run.failed}
+
+
+@shared_task(
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
+def parent_notice_send(*, notice_id: int) -> bool:
+    """E-mail one parent letter, queued when its case entered the rung."""
+    return notices.parent_notice_email(notice_id=notice_id)
+
+
+@shared_task(acks_late=True)
+def send_pending_parent_notices() -> int:
+    """Beat runs this every quarter hour: letters whose mail server refused or
+    failed them for a while go out now."""
+    return notices.parent_notices_send_pending()

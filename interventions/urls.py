@@ -6,6 +6,7 @@ from interventions import (
     urls_extension,
     urls_groups,
     urls_ladder,
+    urls_notices,
     urls_open,
 )
 
@@ -18,4 +19,5 @@ urlpatterns = [
     *urls_groups.urlpatterns,
     *urls_ladder.urlpatterns,
     *urls_extension.urlpatterns,
+    *urls_notices.urlpatterns,
 ]

@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "schools.context_processors.roles",
+                "interventions.context_processors.whats_new",
             ],
         },
     },
@@ -242,6 +243,14 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PLC <no-reply@localhost>")
+# Links in e-mails (the daily digest) lead here; the first allowed host by default.
+SITE_URL = env_url(
+    "SITE_URL",
+    f"https://{ALLOWED_HOSTS[0].lstrip('.')}"
+    if ALLOWED_HOSTS and not DEBUG
+    else "http://localhost:8000",
+    schemes=("http", "https"),
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security: strict unless DEBUG is on.

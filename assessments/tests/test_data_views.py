@@ -245,8 +245,9 @@ def test_the_page_query_count_does_not_grow_with_the_team(
     MeetingFactory(team=exam.team)
     client = login(exam.teacher)
     client.get(data_url(exam))
-    # The page's own reads, then the record of access: its row and its students.
-    with django_assert_num_queries(20) as small:
+    # The page's own reads, the navigation's unread count, then the record of
+    # access: its row and its students.
+    with django_assert_num_queries(21) as small:
         client.get(data_url(exam))
     for _ in range(20):
         student = EnrollmentFactory(

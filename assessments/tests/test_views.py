@@ -14,9 +14,9 @@ from schools.tests.factories import EnrollmentFactory, StudentFactory
 
 pytestmark = pytest.mark.django_db
 # A grid page: session, user and roles; the assessment, membership and section;
-# the grid's four reads (items, cuts, students, scores); and the record of
-# access, its row and then its students in one insert.
-GRID_QUERIES = 12
+# the grid's four reads (items, cuts, students, scores); the navigation's unread
+# count; and the record of access, its row and then its students in one insert.
+GRID_QUERIES = 13
 
 
 def grid_url(exam, section):
@@ -275,8 +275,8 @@ def test_home_page_shows_results_to_enter_in_fixed_queries(
     enter(exam, exam.taught_students[0], 1, "3")
     client.get("/")
     # The home page also lists the supports and case actions of the teacher's
-    # students, and asks whether they supervise a group.
-    with django_assert_num_queries(17) as small:
+    # students, asks whether they supervise a group, and counts what is new.
+    with django_assert_num_queries(18) as small:
         page = client.get("/").content.decode()
     assert "Results to enter" in page
     assert "8 of 9 results still to enter" in page

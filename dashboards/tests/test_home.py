@@ -85,8 +85,8 @@ def test_principal_home_query_count_is_fixed(login, cast, django_assert_num_quer
     client = login(cast.principal)
     client.get(HOME)
     # The school at a glance, the daily review's status (3), team and case
-    # actions, and whether they run a group.
-    with django_assert_num_queries(13) as small:
+    # actions, whether they run a group, and what is new for them.
+    with django_assert_num_queries(14) as small:
         client.get(HOME)
     for grade in (9, 10, 11, 12):
         section = SectionFactory(course__school=cast.school)
@@ -102,8 +102,9 @@ def test_principal_home_query_count_is_fixed(login, cast, django_assert_num_quer
 def test_teacher_home_query_count_is_fixed(login, cast, django_assert_num_queries):
     client = login(cast.teacher)
     client.get(HOME)
-    # Classes, results to enter, team and case actions, supports (3), groups (1).
-    with django_assert_num_queries(12) as small:
+    # Classes, results to enter, team and case actions, supports (3), groups (1),
+    # what is new.
+    with django_assert_num_queries(13) as small:
         client.get(HOME)
     for _ in range(4):
         section = SectionFactory(course__school=cast.school)
@@ -119,7 +120,7 @@ def test_teacher_home_query_count_is_fixed(login, cast, django_assert_num_querie
 def test_district_home_query_count_is_fixed(login, cast, django_assert_num_queries):
     client = login(cast.district_admin)
     client.get(HOME)
-    with django_assert_num_queries(9) as small:
+    with django_assert_num_queries(10) as small:  # with what is new
         client.get(HOME)
     for _ in range(5):
         SchoolFactory(district=cast.district)
