@@ -359,7 +359,7 @@ def _enter_rung(
         "needs_contract": rung.needs_contract,
     }
     case.rung_entered_on = on
-    case.next_review_on = on + datetime.timedelta(days=rung.review_days)
+    case.next_review_on = school_day(on + datetime.timedelta(days=rung.review_days))
     case.status = CaseStatus.ACTIVE
     case.save()
     # Actions still open from the rung left behind stay on the record, undone;

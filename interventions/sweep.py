@@ -29,9 +29,11 @@ from interventions.models import (
     Case,
     CaseAction,
     CaseStatus,
+    Notification,
     Placement,
     SweepRun,
 )
+from interventions.notifications import notify, principals_of
 from schools.models import School
 
 logger = logging.getLogger(__name__)
@@ -139,6 +141,7 @@ def review_case(*, case_id: int, as_of: datetime.date) -> str | None:
             return None
         decision = escalation.decide(review_facts(case, as_of))
         rule = decision.as_dict()
+        _tell_the_people(case, decision)
         if decision.rule == escalation.Rule.EXIT:
             services.case_exit(
                 case=case,
@@ -155,7 +158,9 @@ def review_case(*, case_id: int, as_of: datetime.date) -> str | None:
                 actor=None,
                 system=SYSTEM,
                 reason=decision.reason,
-                review_on=as_of + datetime.timedelta(days=HOLD_DAYS),
+                review_on=services.school_day(
+                    as_of + datetime.timedelta(days=HOLD_DAYS)
+                ),
                 on=as_of,
                 rule=rule,
             )
@@ -181,6 +186,36 @@ def review_case(*, case_id: int, as_of: datetime.date) -> str | None:
         )
         case.refresh_from_db(fields=["status"])
         return "waitlisted" if case.status == CaseStatus.WAITLISTED else "escalated"
+
+
+def _tell_the_people(case: Case, decision: escalation.Decision) -> None:
+    """The counselor hears of every decision, the principal of a plan not
+    delivered; both in the next daily digest, not one e-mail each."""
+    name = case.student.full_name
+    url = case.get_absolute_url()
+    if decision.rule == escalation.Rule.PLAN_NOT_DELIVERED:
+        notify(
+            users=[case.counselor_id, *principals_of(case.school_id)],
+            kind=Notification.Kind.PLAN_NOT_DELIVERED,
+            case=case,
+            url=url,
+            text=f"{name}: the plan on “{case.rung_name}” was not delivered. "
+            + decision.reason,
+        )
+        return
+    words = {
+        escalation.Rule.EXIT: "exited the ladder",
+        escalation.Rule.ESCALATE: "moved up a rung",
+        escalation.Rule.WAITLIST: "moved up a rung and waits for a seat",
+        escalation.Rule.REFER: "was referred to the student support team",
+    }[decision.rule]
+    notify(
+        users=[case.counselor_id],
+        kind=Notification.Kind.DECIDED,
+        case=case,
+        url=url,
+        text=f"{name} {words} at today's review. {decision.reason}",
+    )
 
 
 def review_facts(case: Case, as_of: datetime.date) -> escalation.ReviewFacts:
@@ -239,10 +274,11 @@ def review_facts(case: Case, as_of: datetime.date) -> escalation.ReviewFacts:
 
 def notices_since(school: School, moment: datetime.datetime) -> int:
     """Parent notices queued during the run, read from the record of change."""
+    from accounts.events import EventType
     from accounts.models import Event
 
     return Event.objects.filter(
-        school=school, at__gte=moment, type__startswith="notice."
+        school=school, at__gte=moment, type=EventType.NOTICE_QUEUED
     ).count()
 
 

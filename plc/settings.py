@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
@@ -210,6 +211,16 @@ CELERY_BEAT_SCHEDULE = {
         # Each school is reviewed once a day from its own hour; a quarter-hourly
         # beat catches a missed hour up (interventions/tasks.py).
         "task": "interventions.tasks.daily_reviews",
+        "schedule": 60 * 15,
+        "options": {"expires": 60 * 14},
+    },
+    "send-daily-digests": {
+        # One e-mail per person with what is new, after the morning's reviews.
+        "task": "interventions.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "send-pending-parent-notices": {
+        "task": "interventions.tasks.send_pending_parent_notices",
         "schedule": 60 * 15,
         "options": {"expires": 60 * 14},
     },

@@ -187,6 +187,15 @@ def test_a_plan_not_delivered_is_held_and_reviewed_again(ladder):
     numbers = held.data["rule"]["numbers"]
     assert numbers["actions_due"] == 6 and numbers["actions_done"] == 0
     assert run.counts["held"] == 1
+    # The counselor and the principal are told, in their next digest.
+    from interventions.models import Notification
+
+    told = set(
+        Notification.objects.filter(kind="plan_not_delivered", case=case).values_list(
+            "user", flat=True
+        )
+    )
+    assert told == {ladder.counselor.pk, ladder.principal.pk}
 
 
 def test_a_delivered_plan_that_did_not_work_moves_up_then_refers(ladder):
