@@ -43,7 +43,7 @@ FLAGGED_SHARE = 0.10
 # At a review, by tier: the chance the student has learned (exit), the chance
 # the plan was not delivered (held), the rest move up (or, from tier 3, are
 # referred).
-REVIEW_ODDS = {1: (0.62, 0.06), 2: (0.48, 0.10), 3: (0.40, 0.20)}
+REVIEW_ODDS = {1: (0.62, 0.06), 2: (0.64, 0.12), 3: (0.40, 0.20)}
 
 
 def build_demo_interventions(

@@ -56,8 +56,13 @@ def main(base_url: str) -> None:
         page.get_by_role("link", name="Team data").first.click()
         shoot(page, "data-page")
         page = log_in(browser, base_url, "counselor@stevenson.example")
-        page.goto(f"{base_url}/roster/students/")
-        shoot(page, "counselor-students")
+        page.goto(f"{base_url}/interventions/caseload/")
+        shoot(page, "caseload")
+        page.locator("table.caseload tbody th a").first.click()
+        shoot(page, "case", full_page=True)
+        page = log_in(browser, base_url, "principal@stevenson.example")
+        page.goto(f"{base_url}/interventions/ladder/")
+        shoot(page, "ladder")
         browser.close()
 
 
