@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 SYSTEM = "daily_review"
 # A plan not delivered is looked at again this many days later.
 HOLD_DAYS = 14
+WATERMARK_MARGIN = datetime.timedelta(hours=1)
 
 COUNT_KEYS = (
     "opened",
@@ -67,7 +68,10 @@ def last_watermark(school: School) -> datetime.datetime | None:
         .order_by("-started_at")
         .first()
     )
-    return last.started_at if last else None
+    # Pulled back an hour: a mastery batch stamps its rows before it commits, so
+    # rows committed just after a run started would otherwise be missed for
+    # good. Flagging them twice changes nothing.
+    return last.started_at - WATERMARK_MARGIN if last else None
 
 
 def sweep_school(*, school: School, as_of: datetime.date) -> SweepRun:

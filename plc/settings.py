@@ -192,8 +192,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "recompute-all-mastery": {
+        # Students marked due whose message was lost; near free when none is.
         "task": "assessments.tasks.recompute_all_mastery",
-        "schedule": 60 * 60 * 6,
+        "schedule": 60 * 10,
+        "options": {"expires": 60 * 9},
     },
     "requeue-stalled-imports": {
         "task": "schools.tasks.requeue_stalled_imports",
