@@ -345,6 +345,9 @@ def test_the_drainer_runs_every_minute():
     "name", ["accounts.tasks.send_email", "schools.tasks.run_roster_import"]
 )
 def test_tasks_that_meet_transient_errors_retry_with_growing_waits_then_stop(name):
+    import importlib
+
+    importlib.import_module(name.rsplit(".", 1)[0])  # registers the task
     task = celery_app.tasks[name]
     assert task.autoretry_for
     assert task.retry_backoff and task.retry_jitter
