@@ -174,8 +174,10 @@ def parent_notices_queue(
                 student=case.student,
                 summary=f"Letter to {_guardian_words(notice.guardian)} about "
                 f"“{rung.name}”: "
+                # Everyone who reads the case reads its timeline: the address
+                # stays on the letter, which only counselors and principals open.
                 + (
-                    f"to be e-mailed to {notice.email}"
+                    "to be e-mailed"
                     if notice.email
                     else "no e-mail address, to print and send home"
                 ),
@@ -243,8 +245,7 @@ def parent_notice_email(*, notice_id: int) -> bool:
             system=SYSTEM,
             case=notice.case,
             student=notice.case.student,
-            summary=f"E-mailed the letter “{notice.subject}” to "
-            f"{_guardian_words(notice.guardian)} at {notice.email}",
+            summary=f"E-mailed the letter to {_guardian_words(notice.guardian)}",
             data={"notice_id": notice.pk, "guardian_id": notice.guardian_id},
         )
     return True

@@ -14,6 +14,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from interventions.models import OPEN_STATUSES, Case, CaseAction, Placement
+from schools.access import roles_of
 from schools.access_log import note_students
 from schools.models import Enrollment, Section
 
@@ -29,6 +30,9 @@ def actions_for(user, *, today: datetime.date | None = None) -> list[CaseAction]
             done_at__isnull=True,
             case__status__in=OPEN_STATUSES,
             rung_id=F("case__rung_id"),
+            # Only schools where the person still works: someone who moved on
+            # no longer sees the old school's students.
+            case__school_id__in=[r.school_id for r in roles_of(user) if r.school_id],
         )
         .select_related("case__student", "case__course")
         .order_by("due_on", "pk")[:100]

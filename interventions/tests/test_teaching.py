@@ -89,3 +89,13 @@ def test_the_teachers_home_costs_the_same_for_one_case_or_twenty(
         open_case(ladder, student)
     with django_assert_num_queries(len(few)):
         client.get(HOME)
+
+
+def test_someone_who_left_the_school_no_longer_sees_its_actions(ladder):
+    from schools.models import StaffRole
+
+    open_case(ladder, ladder.taught_students[0])
+    assert actions_for(ladder.teacher)
+    StaffRole.objects.filter(user=ladder.teacher).update(is_active=False)
+    ladder.teacher.__dict__.pop("_active_staff_roles", None)
+    assert actions_for(ladder.teacher) == []
