@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from accounts.models import Event, User
+from accounts.models import Event, OutboxMessage, User
 from accounts.services import send_password_set_email
 
 
@@ -96,4 +96,31 @@ class EventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Background work on its way to the workers; `manage.py drain_outbox
+    --retry-dead` sends dead messages again."""
+
+    list_display = ("created_at", "task", "attempts", "sent_at", "dead")
+    list_filter = ("dead", "task")
+    search_fields = ("task", "last_error")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "task",
+        "kwargs",
+        "created_at",
+        "available_at",
+        "attempts",
+        "sent_at",
+        "last_error",
+        "dead",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -9,6 +9,9 @@ from interventions.models import (
     CaseAction,
     CaseOutcome,
     Group,
+    LetterTemplate,
+    Notification,
+    ParentNotice,
     Placement,
     Rung,
     RungAction,
@@ -105,3 +108,23 @@ class SessionAdmin(ReadOnly):
     list_filter = ("group__school",)
     date_hierarchy = "on"
     inlines = [AttendanceInline]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnly):
+    list_display = ("created_at", "user", "kind", "text", "read_at", "emailed_at")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "text")
+    list_select_related = ("user",)
+
+
+@admin.register(ParentNotice)
+class ParentNoticeAdmin(ReadOnly):
+    list_display = ("created_at", "case", "guardian", "emailed_at")
+    search_fields = ("case__student__last_name", "guardian__last_name")
+    list_select_related = ("case__student", "case__course", "guardian")
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(ReadOnly):
+    list_display = ("school",)
