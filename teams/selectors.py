@@ -115,16 +115,21 @@ class Scope:
     outcome_id: int | None  # None: all active essential outcomes of the course
 
 
-def scope_counts(scopes: list[Scope]) -> list[ProficiencyCount]:
-    """Counts for many goal scopes at once: two queries plus the sources'."""
+def scope_counts(
+    scopes: list[Scope], *, on: datetime.date | None = None
+) -> list[ProficiencyCount]:
+    """Counts for many goal scopes at once: two queries plus the sources'.
+
+    The students are those enrolled on `on` (today unless given) in a section
+    of the course in the term running that day."""
     if not scopes:
         return []
     course_ids = {scope.course_id for scope in scopes}
     students_of: dict[int, set[int]] = defaultdict(set)
     rows = (
-        Enrollment.objects.active()
+        Enrollment.objects.active(on)
         .filter(
-            section__in=Section.objects.current().filter(course_id__in=course_ids),
+            section__in=Section.objects.current(on).filter(course_id__in=course_ids),
             student__is_active=True,
         )
         .values_list("section__course_id", "student_id")
@@ -174,6 +179,53 @@ def scope_progress(
     return scope_counts([scope])[0]
 
 
+def expected_on(
+    *,
+    baseline: Decimal | None,
+    target: Decimal,
+    start: datetime.date,
+    deadline: datetime.date,
+    today: datetime.date,
+) -> Decimal | None:
+    """Where the straight line from the baseline on the goal's first day to the
+    target on its deadline stands today, to one decimal (docs/domain.md,
+    "SMART goals: on track"). None without a baseline: there is no line."""
+    if baseline is None:
+        return None
+    span = (deadline - start).days
+    if span <= 0:
+        return target
+    elapsed = min(max((today - start).days, 0), span)
+    value = baseline + (target - baseline) * Decimal(elapsed) / span
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def goal_status(
+    *,
+    current: Decimal | None,
+    baseline: Decimal | None,
+    target: Decimal,
+    start: datetime.date,
+    deadline: datetime.date,
+    today: datetime.date,
+) -> str:
+    """Whether a goal is on track for its deadline (docs/domain.md, "SMART
+    goals: on track"), from plain values: one of GoalProgress's statuses."""
+    if current is None:
+        return GoalProgress.NO_EVIDENCE
+    if current >= target:
+        return GoalProgress.MET
+    if today > deadline:
+        return GoalProgress.MISSED
+    expected = expected_on(
+        baseline=baseline, target=target, start=start, deadline=deadline, today=today
+    )
+    if expected is None:
+        # Without a baseline there is no line to be on or off track against.
+        return GoalProgress.BELOW_TARGET
+    return GoalProgress.ON_TRACK if current >= expected else GoalProgress.BEHIND
+
+
 @dataclass(frozen=True)
 class GoalProgress:
     goal: SmartGoal
@@ -200,33 +252,30 @@ class GoalProgress:
         return self.count.percent
 
     @property
+    def start(self) -> datetime.date:
+        return timezone.localdate(self.goal.created_at)
+
+    @property
     def expected(self) -> Decimal | None:
         """Where a straight line from the baseline to the target stands today."""
-        baseline = self.goal.baseline
-        if baseline is None:
-            return None
-        start = timezone.localdate(self.goal.created_at)
-        span = (self.goal.deadline - start).days
-        if span <= 0:
-            return self.goal.target
-        elapsed = min(max((self.today - start).days, 0), span)
-        value = baseline + (self.goal.target - baseline) * Decimal(elapsed) / span
-        return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return expected_on(
+            baseline=self.goal.baseline,
+            target=self.goal.target,
+            start=self.start,
+            deadline=self.goal.deadline,
+            today=self.today,
+        )
 
     @property
     def status(self) -> str:
-        percent = self.percent
-        if percent is None:
-            return self.NO_EVIDENCE
-        if percent >= self.goal.target:
-            return self.MET
-        if self.today > self.goal.deadline:
-            return self.MISSED
-        expected = self.expected
-        if expected is None:
-            # Without a baseline there is no line to be on or off track against.
-            return self.BELOW_TARGET
-        return self.ON_TRACK if percent >= expected else self.BEHIND
+        return goal_status(
+            current=self.percent,
+            baseline=self.goal.baseline,
+            target=self.goal.target,
+            start=self.start,
+            deadline=self.goal.deadline,
+            today=self.today,
+        )
 
     @property
     def status_label(self) -> str:
@@ -240,7 +289,8 @@ class GoalProgress:
 def goals_progress(
     goals: Iterable[SmartGoal], *, today: datetime.date | None = None
 ) -> list[GoalProgress]:
-    """Progress of many goals in a fixed number of queries.
+    """Progress of many goals in a fixed number of queries, as it stands on
+    `today` (the day's students, the status against the day's point on the line).
 
     The goals need `outcome` loaded (select_related) when they are outcome goals.
     """
@@ -254,7 +304,8 @@ def goals_progress(
                 outcome_id=goal.outcome_id,
             )
             for goal in goals
-        ]
+        ],
+        on=today,
     )
     return [
         GoalProgress(goal=goal, count=count, today=today)
