@@ -86,6 +86,9 @@ class School(models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.HIGH)
     lowest_grade = models.SmallIntegerField(choices=GradeLevel, default=9)
     highest_grade = models.SmallIntegerField(choices=GradeLevel, default=12)
+    # A school the roster marks tobedeleted is kept with everything recorded in
+    # it, but no longer active (docs/roster-import.md).
+    is_active = models.BooleanField(default=True, db_default=True)
     sourced_id = sourced_id_field()
 
     class Meta:
@@ -187,6 +190,7 @@ class Term(models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.SCHOOL_YEAR)
     start_date = models.DateField()
     end_date = models.DateField()
+    is_active = models.BooleanField(default=True, db_default=True)
     sourced_id = sourced_id_field()
 
     objects = TermQuerySet.as_manager()
@@ -220,6 +224,7 @@ class Course(models.Model):
     grade_levels = models.CharField(
         max_length=50, blank=True, help_text="Grades the course is for, e.g. 9 or 9,10."
     )
+    is_active = models.BooleanField(default=True, db_default=True)
     sourced_id = sourced_id_field()
 
     class Meta:
@@ -307,7 +312,9 @@ class Student(models.Model):
     first_name = models.CharField(max_length=150)
     preferred_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150)
-    grade_level = models.SmallIntegerField(choices=GradeLevel)
+    # Empty for a student the grade list has no place for: ungraded, grade 13,
+    # postsecondary, infant/toddler (docs/roster-import.md).
+    grade_level = models.SmallIntegerField(choices=GradeLevel, null=True, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
     counselor = models.ForeignKey(
@@ -496,6 +503,9 @@ class ImportRun(models.Model):
     file_size = models.PositiveBigIntegerField(default=0)
     file_sha256 = models.CharField(max_length=64, blank=True)
     upload = models.BinaryField(default=b"", editable=False)
+    # When the uploaded file was deleted after ROSTER_FILE_RETENTION_DAYS; the run
+    # and its report stay.
+    upload_deleted_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=200, blank=True)

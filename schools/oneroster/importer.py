@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime
 import difflib
+import hashlib
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -120,17 +121,28 @@ GUARDIAN_ROLES = {
 }
 # Roles that give no access in the app: such people are left out.
 UNUSED_ROLES = {"proctor", "systemAdministrator"}
-GRADES = {
-    "it": -1,
+# The CEDS grade list OneRoster uses, onto the app's grade levels. Preschool,
+# pre-kindergarten and transitional kindergarten are the app's Pre-K; the grades
+# it has no level for (infant/toddler, grade 13, postsecondary, ungraded, other)
+# import with none.
+GRADES: dict[str, int | None] = {
+    "it": None,
     "pr": -1,
     "pk": -1,
     "tk": -1,
-    "ps": -1,
     "kg": 0,
     "k": 0,
     **{f"{n:02d}": n for n in range(1, 13)},
     **{str(n): n for n in range(1, 13)},
+    "13": None,
+    "ps": None,
+    "ug": None,
+    "other": None,
 }
+# Stand-in address of staff imported without an e-mail: `.invalid` is reserved
+# (RFC 2606), so nothing is ever delivered to it, and the account has no
+# password, so nobody logs in with it.
+NO_EMAIL_DOMAIN = "no-email.invalid"
 RACES = (
     ("americanIndianOrAlaskaNative", "American Indian or Alaska Native"),
     ("asian", "Asian"),
@@ -352,6 +364,7 @@ class Importer:
             self.progress(70, "Saving schools, terms, courses and sections")
             self._write_orgs()
             self._write_terms_courses_sections()
+            self._deactivate_structure()
             self.progress(78, "Saving students, staff and guardians")
             self._write_people()
             self.progress(88, "Saving enrollments")
@@ -604,11 +617,19 @@ class Importer:
             if (
                 self.scope
                 and org.type == "school"
-                and not org.deleted
+                and (not org.deleted or sid in self.db_schools)
                 and not self._school_in_scope(sid)
             ):
                 self._out_of_scope("orgs.csv", org.line, "sourcedId", sid)
                 self.refused_schools.add(sid)
+            if org.type == "district" and org.deleted and sid in self.db_districts:
+                self.report.warn(
+                    "orgs.csv",
+                    org.line,
+                    "status",
+                    f"district “{sid}” is marked tobedeleted; a district is not "
+                    "deactivated by an import: mark its schools tobedeleted.",
+                )
 
     def _district_of_org(self, sid: str) -> str | None:
         """The sourcedId of the district an org sits in (itself for a district)."""
@@ -837,6 +858,12 @@ class Importer:
                             f"academic session “{term}” is neither in "
                             "academicSessions.csv nor already imported.",
                         )
+                    elif term in self.sessions and self.sessions[term].deleted:
+                        row.error(
+                            "termSourcedIds",
+                            f"academic session “{term}” is marked tobedeleted in "
+                            "academicSessions.csv.",
+                        )
             if sid:
                 if self.scope is not None and sid in self.db_sections:
                     self._check_section_in_reach(row, sid)
@@ -978,10 +1005,28 @@ class Importer:
         student_ids: dict[tuple[str, str], tuple[int, str]] = {}
         for sid, person in self.people.items():
             kinds = set()
+            role_kinds = []
             for role in person.roles:
                 kind = self._check_role(sid, person, role)
                 if kind:
                     kinds.add(kind)
+                    role_kinds.append((role, kind))
+            primary = {kind for role, kind in role_kinds if role.primary}
+            if len(kinds) > 1 and len(primary) == 1:
+                # The spec lets a person hold roles of several kinds; the app
+                # keeps one, and the primary role says which.
+                kinds = primary
+                for role, kind in role_kinds:
+                    if kind not in primary:
+                        self.report.warn(
+                            role.file,
+                            role.line,
+                            "role",
+                            f"user “{sid}” is a {min(primary)} by their primary "
+                            f"role, so this {role.role} role was not imported; "
+                            "the app keeps each person as one of student, staff "
+                            "or guardian.",
+                        )
             if not person.roles:
                 if sid in existing:
                     kinds.add(existing[sid][0])
@@ -1008,12 +1053,13 @@ class Importer:
                 continue
             if person.kind == "staff":
                 if not person.email:
-                    self.report.error(
+                    self.report.warn(
                         "users.csv",
                         person.line,
                         "email",
                         f"staff member “{person.given} {person.family}” has no "
-                        "e-mail address; staff log in with it, so it is required.",
+                        "e-mail address; imported without a log-in (staff log in "
+                        "with their e-mail).",
                     )
                 elif person.email in email_lines:
                     self.report.error(
@@ -1122,16 +1168,16 @@ class Importer:
                 "users.csv",
                 person.line,
                 "grades",
-                f"grade “{person.grade}” is not one the app tracks; use PK, KG or "
-                "01 to 12.",
+                f"grade “{person.grade}” is not in the grade list OneRoster uses; "
+                "write IT, PR, PK, TK, KG, 01 to 13, PS, UG or Other.",
             )
         elif not person.grade:
-            report.error(
+            report.warn(
                 "users.csv",
                 person.line,
                 "grades",
-                f"student “{person.given} {person.family}” has no grade; write their "
-                "grade level (PK, KG, 01 … 12).",
+                f"student “{person.given} {person.family}” has no grade; imported "
+                "without a grade level.",
             )
         local_id = person.identifier or sid
         if len(local_id) > 50:
@@ -1382,7 +1428,7 @@ class Importer:
     def _read_enrollments(self) -> None:
         if "enrollments.csv" not in self.modes:
             return
-        unknown_users: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        unknown_users: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
         self._copy(
             "or_enrollment",
             "line, sourced_id, deleted, class_sid, user_sid, role, is_primary, "
@@ -1393,8 +1439,20 @@ class Importer:
             existing = self._existing_kinds(list(unknown_users))
             for sid, uses in unknown_users.items():
                 kind = existing.get(sid, ("", 0))[0]
-                for line, role in uses:
-                    self._check_enrollment_kind(line, sid, role, kind)
+                for line, role, class_sid in uses:
+                    self._enrollment_fits(line, sid, role, kind, class_sid)
+                if kind:
+                    # Only the first uses were kept to report; every row of this
+                    # person in a role they cannot take leaves the staging table.
+                    fitting = {
+                        "student": "role = 'student'",
+                        "staff": "role <> 'student'",
+                    }
+                    self.cursor.execute(
+                        "DELETE FROM or_enrollment WHERE user_sid = %s AND NOT "
+                        f"deleted AND NOT ({fitting.get(kind, 'FALSE')})",
+                        [sid],
+                    )
         if self.skipped_enrollment_roles:
             roles = ", ".join(
                 f"{count} {role} enrollment{'s' if count != 1 else ''}"
@@ -1409,7 +1467,16 @@ class Importer:
                 f"{'were' if total != 1 else 'was'} skipped.",
             )
 
-    def _check_enrollment_kind(self, line: int, sid: str, role: str, kind: str):
+    def _enrollment_fits(
+        self, line: int, sid: str, role: str, kind: str, class_sid: str
+    ) -> bool:
+        """Whether the app can record this person in this class in this role.
+
+        OneRoster lets a class role differ from the person's own (a student
+        helping teach a class, a teacher sitting in as a student); the app keeps
+        students in classes and staff teaching them, so such an enrollment is
+        skipped with a warning and the rest of the file imports.
+        """
         wanted = "student" if role == "student" else "staff"
         if not kind:
             self.report.error(
@@ -1418,15 +1485,20 @@ class Importer:
                 "userSourcedId",
                 f"user “{sid}” is neither in users.csv nor already imported.",
             )
-        elif kind != wanted:
-            self.report.error(
+            return False
+        if kind != wanted:
+            self.report.warn(
                 "enrollments.csv",
                 line,
                 "role",
-                f"user “{sid}” is a {kind}, so cannot be enrolled as a {role}.",
+                f"user “{sid}” is a {kind}, so this {role} enrollment in class "
+                f"“{class_sid}” was skipped; the app records students in classes "
+                "and staff who teach them.",
             )
+            return False
+        return True
 
-    def _enrollment_rows(self, unknown_users: dict[str, list[tuple[int, str]]]):
+    def _enrollment_rows(self, unknown_users: dict[str, list[tuple[int, str, str]]]):
         for row in self._rows("enrollments.csv"):
             errors_before = self.report.error_count
             sid, deleted = self._common(row)
@@ -1469,14 +1541,16 @@ class Importer:
                 if person is None:
                     uses = unknown_users[user_sid]
                     if len(uses) < 20:
-                        uses.append((row.line, role))
+                        uses.append((row.line, role, class_sid))
                 elif person.deleted:
                     row.error(
                         "userSourcedId",
                         f"user “{user_sid}” is marked tobedeleted in users.csv.",
                     )
-                elif person.kind:
-                    self._check_enrollment_kind(row.line, user_sid, role, person.kind)
+                elif person.kind and not self._enrollment_fits(
+                    row.line, user_sid, role, person.kind, class_sid
+                ):
+                    continue
             if self.report.error_count != errors_before or not sid:
                 continue
             self.enrollment_rows += 1
@@ -1625,11 +1699,11 @@ class Importer:
             district_id = self.district_ids[self._district_of_org(sid)]
             if sid not in self.db_schools:
                 self._adopt_school(sid, org, district_id)
-            rows.append((district_id, org.name, sid))
+            rows.append((district_id, org.name, True, sid))
         self._upsert(
             "schools",
             "schools_school",
-            ("district_id", "name", "sourced_id"),
+            ("district_id", "name", "is_active", "sourced_id"),
             rows,
             extra_insert={"kind": "'high'", "lowest_grade": "9", "highest_grade": "12"},
         )
@@ -1682,8 +1756,16 @@ class Importer:
         self._upsert(
             "terms",
             "schools_term",
-            ("school_id", "name", "kind", "start_date", "end_date", "sourced_id"),
-            [(school, *templates[term], term) for school, term in sorted(pairs)],
+            (
+                "school_id",
+                "name",
+                "kind",
+                "start_date",
+                "end_date",
+                "is_active",
+                "sourced_id",
+            ),
+            [(school, *templates[term], True, term) for school, term in sorted(pairs)],
             conflict="(school_id, sourced_id) WHERE NOT (sourced_id = '')",
         )
         cursor.execute(
@@ -1721,9 +1803,17 @@ class Importer:
         self._upsert(
             "courses",
             "schools_course",
-            ("school_id", "code", "title", "subject", "grade_levels", "sourced_id"),
+            (
+                "school_id",
+                "code",
+                "title",
+                "subject",
+                "grade_levels",
+                "is_active",
+                "sourced_id",
+            ),
             [
-                (school, *course_templates[sid], sid)
+                (school, *course_templates[sid], True, sid)
                 for school, sid in sorted(course_pairs)
             ],
             conflict="(school_id, sourced_id) WHERE NOT (sourced_id = '')",
@@ -1801,27 +1891,96 @@ class Importer:
 
     def _end_section_enrollments(self, section_sids: list[str]) -> None:
         self.cursor.execute(
+            "SELECT id FROM schools_section WHERE sourced_id = ANY(%s)",
+            [section_sids],
+        )
+        ids = [pk for (pk,) in self.cursor.fetchall()]
+        self._end_sections(ids)
+        self.report.counts["sections"].deactivated += len(ids)
+
+    def _end_sections(self, section_ids: list[int]) -> set[int]:
+        """End the enrollments and teacher assignments of these sections; the
+        sections themselves, and all results, stay. Returns the sections that
+        had something to end."""
+        cursor = self.cursor
+        cursor.execute(
             """
             UPDATE schools_enrollment e
             SET end_date = %s, begin_date = LEAST(COALESCE(e.begin_date, %s), %s)
-            FROM schools_section s
-            WHERE e.section_id = s.id AND s.sourced_id = ANY(%s)
+            WHERE e.section_id = ANY(%s)
               AND (e.end_date IS NULL OR e.end_date >= %s)
+            RETURNING e.section_id
             """,
-            [self.yesterday, self.yesterday, self.yesterday, section_sids, self.today],
+            [self.yesterday, self.yesterday, self.yesterday, section_ids, self.today],
         )
-        self.report.counts["enrollments"].deactivated += self.cursor.rowcount
-        self.cursor.execute(
-            "DELETE FROM schools_sectionteacher st USING schools_section s "
-            "WHERE st.section_id = s.id AND s.sourced_id = ANY(%s)",
-            [section_sids],
+        ended = cursor.fetchall()
+        self.report.counts["enrollments"].deactivated += len(ended)
+        cursor.execute(
+            "DELETE FROM schools_sectionteacher WHERE section_id = ANY(%s) "
+            "RETURNING section_id",
+            [section_ids],
         )
-        self.report.counts["teacher_assignments"].deactivated += self.cursor.rowcount
-        self.cursor.execute(
-            "SELECT count(*) FROM schools_section WHERE sourced_id = ANY(%s)",
-            [section_sids],
-        )
-        self.report.counts["sections"].deactivated += self.cursor.fetchone()[0]
+        removed = cursor.fetchall()
+        self.report.counts["teacher_assignments"].deactivated += len(removed)
+        return {pk for (pk,) in ended + removed}
+
+    def _deactivate_structure(self) -> None:
+        """Schools, sessions and courses marked tobedeleted become inactive, and
+        the classes that hang from them end. Nothing is deleted, and a scoped
+        import reaches only its own schools."""
+        cursor = self.cursor
+        schools = sorted(self._scope_school_ids()) if self.scope is not None else None
+        limit = "AND (%s::bigint[] IS NULL OR t.school_id = ANY(%s::bigint[]))"
+        ended: set[int] = set()
+        deleted_schools = [
+            sid
+            for sid, org in self.orgs.items()
+            if org.type == "school" and org.deleted
+        ]
+        if deleted_schools:
+            cursor.execute(
+                "SELECT id, is_active FROM schools_school t "
+                "WHERE t.sourced_id = ANY(%s) "
+                "AND (%s::bigint[] IS NULL OR t.id = ANY(%s::bigint[]))",
+                [deleted_schools, schools, schools],
+            )
+            found = cursor.fetchall()
+            cursor.execute(
+                "UPDATE schools_school SET is_active = false "
+                "WHERE id = ANY(%s) AND is_active",
+                [[pk for pk, _ in found]],
+            )
+            self.report.counts["schools"].deactivated += cursor.rowcount
+            cursor.execute(
+                "SELECT s.id FROM schools_section s JOIN schools_course c "
+                "ON c.id = s.course_id WHERE c.school_id = ANY(%s)",
+                [[pk for pk, _ in found]],
+            )
+            ended |= self._end_sections([pk for (pk,) in cursor.fetchall()])
+        for entity, table, records, section_column in (
+            ("terms", "schools_term", self.sessions, "term_id"),
+            ("courses", "schools_course", self.courses, "course_id"),
+        ):
+            sids = [sid for sid, record in records.items() if record.deleted]
+            if not sids:
+                continue
+            cursor.execute(
+                f"SELECT t.id FROM {table} t WHERE t.sourced_id = ANY(%s) {limit}",
+                [sids, schools, schools],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+            cursor.execute(
+                f"UPDATE {table} SET is_active = false "
+                "WHERE id = ANY(%s) AND is_active",
+                [ids],
+            )
+            self.report.counts[entity].deactivated += cursor.rowcount
+            cursor.execute(
+                f"SELECT id FROM schools_section WHERE {section_column} = ANY(%s)",
+                [ids],
+            )
+            ended |= self._end_sections([pk for (pk,) in cursor.fetchall()])
+        self.report.counts["sections"].deactivated += len(ended)
 
     # -- people ------------------------------------------------------------------
 
@@ -1866,7 +2025,7 @@ class Importer:
                     person.given,
                     person.preferred,
                     person.family,
-                    GRADES.get(person.grade.lower(), 0),
+                    GRADES.get(person.grade.lower()),
                     person.email,
                     True,
                     sid,
@@ -1918,7 +2077,9 @@ class Importer:
             if p.kind == "staff" and not p.deleted
         }
         rows = [
-            (p.email, p.given, p.family, p.enabled, sid) for sid, p in staff.items()
+            (p.email, p.given, p.family, p.enabled, sid)
+            for sid, p in staff.items()
+            if p.email
         ]
         if rows:
             execute_values(
@@ -1935,6 +2096,26 @@ class Importer:
             "accounts_user",
             ("email", "first_name", "last_name", "is_active", "sourced_id"),
             rows,
+            extra_insert={
+                "password": "'!' || md5(random()::text || clock_timestamp()::text)",
+                "title": "''",
+                "is_staff": "false",
+                "is_superuser": "false",
+                "date_joined": "now()",
+            },
+        )
+        # Staff without an e-mail get a stand-in address that receives nothing;
+        # an address saved earlier is kept.
+        self._upsert(
+            "staff",
+            "accounts_user",
+            ("email", "first_name", "last_name", "is_active", "sourced_id"),
+            [
+                (no_email_address(sid), p.given, p.family, p.enabled, sid)
+                for sid, p in staff.items()
+                if not p.email
+            ],
+            update=("first_name", "last_name", "is_active"),
             extra_insert={
                 "password": "'!' || md5(random()::text || clock_timestamp()::text)",
                 "title": "''",
@@ -2495,6 +2676,13 @@ class Importer:
                 f"{left_out} people have only roles the app does not use (proctor, "
                 "systemAdministrator); they were not imported.",
             )
+
+
+def no_email_address(sourced_id: str) -> str:
+    """A unique address for staff imported without one, derived from the
+    sourcedId so a re-import finds the same account."""
+    digest = hashlib.sha256(sourced_id.encode()).hexdigest()[:24]
+    return f"staff-{digest}@{NO_EMAIL_DOMAIN}"
 
 
 def counts_total(counts: dict[str, Counts]) -> int:

@@ -123,19 +123,6 @@ def test_a_student_enrolled_twice_in_one_class(tmp_path):
     assert errors[0][:3] == ("enrollments.csv", 10, "userSourcedId")
 
 
-def test_a_guardian_cannot_be_enrolled_as_a_student(tmp_path):
-    enrollments = read("v1_1_bulk", "enrollments") + "e99,,,k-alg1-1,s1,g1,student,,,\n"
-    errors = refused(export(tmp_path, enrollments=enrollments))
-    assert errors == [
-        (
-            "enrollments.csv",
-            10,
-            "role",
-            "user “g1” is a guardian, so cannot be enrolled as a student.",
-        )
-    ]
-
-
 def test_school_without_a_district(tmp_path):
     orgs = read("v1_1_bulk", "orgs").replace(",RHS,d1,", ",RHS,,")
     errors = refused(export(tmp_path, orgs=orgs))
@@ -149,12 +136,6 @@ def test_line_numbers_count_quoted_line_breaks(tmp_path):
     errors = refused(export(tmp_path, orgs=orgs))
     assert errors[0][:2] == ("orgs.csv", 5)
     assert "8 values but the header has 8" not in errors[0][3]
-
-
-def test_staff_without_email(tmp_path):
-    users = read("v1_1_bulk", "users").replace("pat.oneil@lakeside.example", "")
-    errors = refused(export(tmp_path, users=users))
-    assert errors[0][:3] == ("users.csv", 4, "email")
 
 
 def test_same_staff_email_twice(tmp_path):
