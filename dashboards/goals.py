@@ -6,6 +6,7 @@ goals, then `teams.selectors.goals_progress` for all of them at once."""
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 from django.utils import timezone
 
@@ -22,7 +23,28 @@ def term_day(term: Term, today: datetime.date | None = None) -> datetime.date:
     return min(max(today, term.start_date), term.end_date)
 
 
-def goals_for(school_id: int, term: Term) -> list[GoalProgress]:
+class GoalList(list):
+    """Goal progress rows, knowing the school and term they were read for (the
+    links to the students behind a figure carry both)."""
+
+    def __init__(self, rows, *, school_id: int, term: Term) -> None:
+        super().__init__(rows)
+        self.school_id = school_id
+        self.term = term
+
+    @property
+    def status_counts(self) -> list[tuple[str, int]]:
+        """How many goals have each status, in the statuses' order: the
+        table's summary in words."""
+        counts = Counter(progress.status for progress in self)
+        return [
+            (label, counts[status])
+            for status, label in GoalProgress.LABELS.items()
+            if counts[status]
+        ]
+
+
+def goals_for(school_id: int, term: Term) -> GoalList:
     """The active goals of the school's active teams that run during the term
     (set by its last day, deadline on or after its first), by team, as they
     stand on the term's day."""
@@ -37,7 +59,9 @@ def goals_for(school_id: int, term: Term) -> list[GoalProgress]:
             deadline__gte=term.start_date,
         )
     ).order_by("team__name", "team_id", "deadline", "pk")
-    return goals_progress(goals, today=term_day(term))
+    return GoalList(
+        goals_progress(goals, today=term_day(term)), school_id=school_id, term=term
+    )
 
 
 def _percent(value) -> str:

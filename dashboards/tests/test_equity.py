@@ -577,8 +577,9 @@ def list_of_students(request, school_id):  # stands in for the drill-down
     return HttpResponse()
 
 
-# The drill-down's address, for rendering the partial on its own.
+# The drill-down's address, for rendering the partials on their own.
 urlpatterns = [
+    path("teams/", include("teams.urls")),
     path(
         "",
         include(
@@ -593,7 +594,7 @@ urlpatterns = [
                 "dashboards",
             )
         ),
-    )
+    ),
 ]
 
 
