@@ -27,6 +27,7 @@ from teams.access import (
     team_to_manage,
     teams_for,
 )
+from teams.cycle import cycle_for_team
 from teams.forms import (
     ActionItemForm,
     CommitmentsForm,
@@ -232,7 +233,11 @@ def workspace(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "teams/workspace.html",
-        {"ws": selectors.workspace(access=access), "access": access},
+        {
+            "ws": selectors.workspace(access=access),
+            "access": access,
+            "cycle": cycle_for_team(access.team),
+        },
     )
 
 

@@ -88,9 +88,10 @@ def test_workspace_query_count_is_fixed(login, squad, django_assert_num_queries)
     client = login(squad.teacher)
     url = squad.team.get_absolute_url()
     client.get(url)
-    # 17 of the workspace's own (the navigation's unread count among them), plus
-    # what the registered proficiency sources read.
-    with django_assert_num_queries(17 + sources_queries()) as small:
+    # 17 of the workspace's own (the navigation's unread count among them), 4
+    # for the teaching-learning cycle, plus what the registered proficiency
+    # sources read.
+    with django_assert_num_queries(21 + sources_queries()) as small:
         client.get(url)
     grow(squad, 6)
     with django_assert_num_queries(len(small.captured_queries)):
