@@ -32,7 +32,8 @@ def give_open_assessment(squad, days_ago: int) -> CommonAssessment:
 
 @pytest.fixture
 def units(squad):
-    for outcome, unit in zip(squad.outcomes, ["Unit 1", "Unit 1", "Unit 2"]):
+    names = ["Unit 1", "Unit 1", "Unit 2"]
+    for outcome, unit in zip(squad.outcomes, names, strict=True):
         outcome.unit = unit
         outcome.save()
     return squad
