@@ -4,6 +4,7 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 
 from schools.imports import MAX_UPLOAD_BYTES, ImportTarget
+from schools.oneroster.source import SourceError, zip_members_checked
 
 
 class RosterUploadForm(forms.Form):
@@ -39,6 +40,18 @@ class RosterUploadForm(forms.Form):
                 f"{upload.name} is not a zip file. Upload the .zip your SIS "
                 "exported, or zip the OneRoster CSV files together."
             )
+        # A zip bomb or an archive of thousands of files is refused here, before
+        # anything is stored, rather than by the worker later.
+        try:
+            upload.seek(0)
+            with zipfile.ZipFile(upload) as archive:
+                zip_members_checked(archive)
+        except zipfile.BadZipFile as error:
+            raise forms.ValidationError(
+                f"{upload.name} is not a readable zip file ({error})."
+            ) from None
+        except SourceError as error:
+            raise forms.ValidationError(str(error)) from None
         upload.seek(0)
         return upload
 

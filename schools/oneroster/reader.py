@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import datetime
 import re
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -66,6 +68,27 @@ KNOWN_COLUMNS = {
 }
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# How files that are not text begin: a picture or a document renamed .csv is
+# named for what it is, not reported line by line as bad UTF-8.
+BINARY_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive or an Excel workbook"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel or Word file"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+
+
+def binary_kind(start: bytes) -> str | None:
+    """What a file is, judged by its first bytes, when it is not text."""
+    for signature, kind in BINARY_SIGNATURES:
+        if start.startswith(signature):
+            return kind
+    if b"\x00" in start[:1024]:
+        return "a binary file"
+    return None
 
 
 @dataclass
@@ -168,7 +191,24 @@ def _decoded_lines(
     source: Source, name: str, report: Report, on_bytes: Callable[[int], None]
 ) -> Iterator[str]:
     display = source.display_name(name)
-    for number, raw in enumerate(source.lines(name), start=1):
+    try:
+        yield from _decoded(source.lines(name), display, report, on_bytes)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        report.error(
+            display,
+            None,
+            None,
+            f"the file cannot be unpacked from the zip ({error}); export it again.",
+        )
+
+
+def _decoded(
+    lines: Iterator[bytes],
+    display: str,
+    report: Report,
+    on_bytes: Callable[[int], None],
+) -> Iterator[str]:
+    for number, raw in enumerate(lines, start=1):
         on_bytes(len(raw))
         if number == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             report.error(
@@ -176,6 +216,15 @@ def _decoded_lines(
                 1,
                 None,
                 "the file is saved as UTF-16; save it as UTF-8 and try again.",
+            )
+            return
+        if number == 1 and (kind := binary_kind(raw)):
+            report.error(
+                display,
+                None,
+                None,
+                f"this is {kind}, not a CSV text file; put the OneRoster CSV "
+                "files in the zip.",
             )
             return
         try:
