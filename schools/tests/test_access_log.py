@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def student_url(student):
-    return reverse("schools:student", args=[student.pk])
+    # The student's page is their story; "schools:student" redirects to it.
+    return reverse("dashboards:student", args=[student.pk])
 
 
 def section_url(section):
