@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, Func, OuterRef, Q, Value
 
 from accounts.models import User
 from assessments.models import CommonAssessment, ItemScore
@@ -26,6 +27,8 @@ from assessments.selectors import assessment_students
 from assessments.services import RowEntry, scores_import
 from schools.access_log import note_students
 from schools.models import Enrollment, Section, Student
+from schools.oneroster.reader import binary_kind
+from schools.oneroster.source import SourceError, zip_members_checked
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -37,6 +40,10 @@ ITEM_HEADER_RE = re.compile(
 )
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+# A workbook of MAX_ROWS × MAX_COLUMNS cells fits well within these; a workbook
+# that expands further, or a hundredfold, is a zip bomb and is not opened.
+XLSX_MAX_EXPANDED = 100 * 1024 * 1024
+XLSX_MAX_PARTS = 1000
 
 
 class UploadError(ValueError):
@@ -93,6 +100,11 @@ def sheet_read(name: str, content: bytes) -> Sheet:
         lines = _xlsx_lines(content)
     elif name.lower().endswith(".xlsx"):
         raise UploadError("This file is not a readable .xlsx workbook.")
+    elif kind := binary_kind(content[:1024]):
+        raise UploadError(
+            f"This is {kind}, not a CSV file: save the results as CSV or .xlsx "
+            "and upload that."
+        )
     else:
         lines = _csv_lines(content)
     return _sheet(lines)
@@ -137,6 +149,20 @@ def _cell_text(value) -> str:
 def _xlsx_lines(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            zip_members_checked(
+                archive,
+                max_bytes=XLSX_MAX_EXPANDED,
+                max_members=XLSX_MAX_PARTS,
+                what="This workbook",
+            )
+    except zipfile.BadZipFile:
+        raise UploadError(
+            "This workbook cannot be read: save it again as .xlsx or CSV."
+        ) from None
+    except SourceError as error:
+        raise UploadError(str(error)) from None
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
@@ -219,6 +245,8 @@ class PreviewRow:
     student: Student | None
     cells: list[PreviewCell]
     problems: list[Problem] = field(default_factory=list)
+    # Said when the ID was matched with the leading zeros a spreadsheet dropped.
+    note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -238,6 +266,10 @@ class Preview:
     @property
     def problems(self) -> list[Problem]:
         return self.file_problems + [p for row in self.rows for p in row.problems]
+
+    @property
+    def notes(self) -> list[str]:
+        return [f"Row {row.number}: {row.note}" for row in self.rows if row.note]
 
     @property
     def is_clean(self) -> bool:
@@ -367,18 +399,12 @@ def upload_check(
         for _, cells in sheet.rows
         if id_column < len(cells) and cells[id_column].strip()
     }
-    # Look IDs up only among the course's students, whom the team may see: a
-    # school-wide look-up would tell an uploader which IDs exist elsewhere.
     course_sections = Section.objects.current().filter(course=assessment.course)
+    matches = _students_matching(
+        typed_ids, school_id=assessment.team.school_id, sections=course_sections
+    )
     school_students = {
-        student.local_id: student
-        for student in Student.objects.filter(
-            school_id=assessment.team.school_id,
-            local_id__in=typed_ids,
-            pk__in=Enrollment.objects.active()
-            .filter(section__in=course_sections)
-            .values("student_id"),
-        )
+        typed: student for typed, (student, _) in matches.items() if student
     }
     takers = set(
         assessment_students(assessment, sections=[section]).values_list("pk", flat=True)
@@ -402,9 +428,21 @@ def upload_check(
     for number, cells in sheet.rows:
         typed = cells[id_column].strip() if id_column < len(cells) else ""
         row = PreviewRow(number=number, student_id_text=typed, student=None, cells=[])
-        student = school_students.get(typed)
+        student, ambiguous = matches.get(typed, (None, False))
+        if student is not None and student.local_id != typed:
+            row.note = f"matched {typed} to {student.local_id}"
         if not typed:
             row.problems.append(Problem(number, id_label, "No student ID."))
+        elif ambiguous:
+            row.problems.append(
+                Problem(
+                    number,
+                    id_label,
+                    f"“{typed[:30]}” matches more than one student ID once its "
+                    "leading zeros are put back; type the ID in full, with its "
+                    "zeros (format the column as text).",
+                )
+            )
         elif student is None:
             row.problems.append(
                 Problem(
@@ -470,6 +508,65 @@ def upload_check(
             Problem(None, "", "The file has a header row but no students.")
         )
     return preview
+
+
+def _unpadded(local_id: str) -> str | None:
+    """The ID without leading zeros, for IDs a spreadsheet could have taken for
+    a number; None for others."""
+    if local_id.isascii() and local_id.isdigit():
+        return local_id.lstrip("0") or "0"
+    return None
+
+
+def _students_matching(
+    typed_ids: set[str], *, school_id: int, sections
+) -> dict[str, tuple[Student | None, bool]]:
+    """For each typed ID: the course's student it names, and whether it is
+    ambiguous. One query.
+
+    An exact ID of a student of the course wins. Otherwise a number matches the
+    student whose ID it is once leading zeros are put back (1234 → 001234), when
+    exactly one student of the whole school fits; two that fit make the row an
+    error rather than a guess. Students outside the course are never matched,
+    and read like unknown IDs: the upload must not tell which IDs exist
+    elsewhere in the school.
+    """
+    unpadded = {u for typed in typed_ids if (u := _unpadded(typed)) is not None}
+    candidates = (
+        Student.objects.filter(school_id=school_id)
+        .annotate(
+            unpadded_id=Func(F("local_id"), Value("0"), function="LTRIM"),
+            in_course=Exists(
+                Enrollment.objects.active().filter(
+                    section__in=sections, student_id=OuterRef("pk")
+                )
+            ),
+        )
+        .filter(Q(local_id__in=typed_ids) | Q(unpadded_id__in=unpadded))
+    )
+    exact: dict[str, Student] = {}
+    by_unpadded: dict[str, list[Student]] = {}
+    for student in candidates:
+        if student.local_id in typed_ids:
+            exact[student.local_id] = student
+        key = _unpadded(student.local_id)
+        if key is not None:
+            by_unpadded.setdefault(key, []).append(student)
+    matches: dict[str, tuple[Student | None, bool]] = {}
+    for typed in typed_ids:
+        student = exact.get(typed)
+        if student is not None and student.in_course:
+            matches[typed] = (student, False)
+            continue
+        key = _unpadded(typed)
+        fits = by_unpadded.get(key, []) if key is not None else []
+        if len(fits) > 1:
+            matches[typed] = (None, True)
+        elif len(fits) == 1 and fits[0].in_course:
+            matches[typed] = (fits[0], False)
+        else:
+            matches[typed] = (None, False)
+    return matches
 
 
 def _number_list(numbers: list[int]) -> str:
