@@ -60,6 +60,13 @@ def main(base_url: str) -> None:
         shoot(page, "caseload")
         page.locator("table.caseload tbody th a").first.click()
         shoot(page, "case", full_page=True)
+        page.get_by_role("link", name="Student record").click()
+        shoot(page, "student-story", full_page=True)
+        story_url = page.url
+        page = log_in(browser, base_url, "principal@stevenson.example")
+        page.goto(story_url)
+        page.get_by_role("link", name="Record of access").click()
+        shoot(page, "student-access-record")
         page = log_in(browser, base_url, "principal@stevenson.example")
         page.goto(f"{base_url}/interventions/ladder/")
         shoot(page, "ladder")
