@@ -1,6 +1,6 @@
 """A student's story: everything the school knows about one student's learning,
-on one page, each part as the reader may see it (docs/domain.md, "Who sees
-what").
+on one page, each part as the reader may see it (docs/domain.md, "The
+student's page" and "Who sees what").
 
 Reads only. The student comes through `schools.access.student_for` (another
 school's student answers 404 and the read is noted in the record of access);
