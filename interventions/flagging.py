@@ -12,6 +12,10 @@ yet proficient on an active outcome of a course they are enrolled in now:
   "wait for the reteach" setting, on by default), nothing is flagged: the core
   lesson comes first, then the re-assessment decides.
 
+Cases are opened in bulk (`bulk_open.py`): the same rows as opening each one
+through `services.case_open`, in a fixed number of queries per batch of cases,
+so a first review that flags a whole district takes seconds, not minutes.
+
 Safe to run twice: a second run finds the outcomes already on their cases.
 """
 
@@ -25,7 +29,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from assessments.models import CommonAssessment, ReteachItem, StudentMastery
-from interventions import selectors, services
+from interventions import selectors
+from interventions.bulk_open import Opening, cases_open_bulk
 from interventions.models import OPEN_STATUSES, CaseOutcome, Policy
 from schools.models import Enrollment, School, Section
 
@@ -99,27 +104,35 @@ def flag_students(
             case__student_id__in={s for s, _ in by_case},
         ).values_list("case__student_id", "outcome_id")
     )
+    openings = []
     for (student_id, _course_id), masteries_of in sorted(by_case.items()):
         new = [m for m in masteries_of if (student_id, m.outcome_id) not in on_cases]
         if not new:
             continue
         first = new[0]
-        opening = services.case_open(
-            student=first.student,
-            course=first.outcome.course,
-            outcomes=[
-                (m.outcome, snapshots.get((student_id, m.outcome_id), {})) for m in new
-            ],
-            system=system,
-            team=first.outcome.team,
-            on=on,
-            reason="Not yet proficient on finalized common assessments",
+        openings.append(
+            Opening(
+                student=first.student,
+                course=first.outcome.course,
+                team=first.outcome.team,
+                outcomes=[
+                    (m.outcome, snapshots.get((student_id, m.outcome_id), {}))
+                    for m in new
+                ],
+            )
         )
-        if opening.created:
-            counts.opened += 1
-        else:
-            counts.outcomes_added += len(opening.outcomes_added)
-        counts.cases.append(opening.case.pk)
+    if not openings:
+        return counts
+    opened = cases_open_bulk(
+        school=school,
+        openings=openings,
+        on=on,
+        system=system,
+        reason="Not yet proficient on finalized common assessments",
+    )
+    counts.opened = len(opened.opened)
+    counts.outcomes_added = opened.outcomes_added
+    counts.cases = opened.cases
     return counts
 
 

@@ -339,15 +339,9 @@ def school_day(day: datetime.date) -> datetime.date:
     return day + datetime.timedelta(days=7 - day.weekday() if saturday_or_sunday else 0)
 
 
-def _enter_rung(
-    case: Case, rung: Rung, *, on: datetime.date, who: dict
-) -> Placement | None:
-    """Put the case on a rung: copy what the rung requires, give each action
-    to a real person, place the student in the rung's kind of group, and set
-    the review date."""
-    people = selectors.case_people(case)
-    case.rung = rung
-    case.rung_snapshot = {
+def rung_snapshot(rung: Rung) -> dict:
+    """What a case keeps of the rung it enters."""
+    return {
         "rung_id": rung.pk,
         "name": rung.name,
         "tier": rung.tier,
@@ -358,6 +352,19 @@ def _enter_rung(
         "sends_parent_notice": rung.sends_parent_notice,
         "needs_contract": rung.needs_contract,
     }
+
+
+def _enter_rung(
+    case: Case, rung: Rung, *, on: datetime.date, who: dict
+) -> Placement | None:
+    """Put the case on a rung: copy what the rung requires, give each action
+    to a real person, place the student in the rung's kind of group, and set
+    the review date."""
+    case.rung = rung
+    case.rung_snapshot = rung_snapshot(rung)
+    # The people of the rung being entered, on the day it is entered: the
+    # supervisor is that of the group this rung seats the student in.
+    people = selectors.case_people(case, on=on)
     case.rung_entered_on = on
     case.next_review_on = school_day(on + datetime.timedelta(days=rung.review_days))
     case.status = CaseStatus.ACTIVE
