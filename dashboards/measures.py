@@ -101,12 +101,14 @@ def _int(params: QueryDict, name: str) -> int | None:
     return int(raw)
 
 
-def _section_name(term: Term, day: datetime.date, course_ref: str) -> Subquery:
+def _section_name(
+    term: Term, day: datetime.date, course_ref: str, student_ref: str = "student_id"
+) -> Subquery:
     """The name of the student's section in a course in this term."""
     return Subquery(
         Enrollment.objects.filter(
             Q(end_date__isnull=True) | Q(end_date__gte=term.start_date),
-            student_id=OuterRef("student_id"),
+            student_id=OuterRef(student_ref),
             section__term_id=term.pk,
             section__course_id=OuterRef(course_ref),
         )
@@ -265,7 +267,7 @@ def _window(*, measure, school, term, params, visible, scope):
                 student,
                 assessment.course.title,
                 student.section_name or "",
-                f"{percent.quantize(ONE):f}% ({level} the {cut:g}% cut)",
+                f"{percent.quantize(ONE):f}% ({level} the {cut.normalize():f}% cut)",
             )
         )
     rows.sort(key=lambda r: (r.student.last_name, r.student.first_name, r.student.pk))
@@ -398,7 +400,11 @@ def _actions(*, measure, school, term, params, visible, scope):
         scope.append("Actions of one person")
     actions = (
         actions.select_related("case__student", "case__course", "owner")
-        .annotate(section_name=_section_name(term, roster_day(term), "case__course_id"))
+        .annotate(
+            section_name=_section_name(
+                term, roster_day(term), "case__course_id", "case__student_id"
+            )
+        )
         .order_by(
             "case__student__last_name", "case__student__first_name", "due_on", "pk"
         )

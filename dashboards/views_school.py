@@ -21,6 +21,7 @@ from assessments.analysis import spreadsheet_safe
 from dashboards import district as district_reads
 from dashboards import exports, measures
 from dashboards.equity import equity_for
+from dashboards.goals import goals_for
 from dashboards.school import (
     choose_term,
     may_open_dashboard,
@@ -29,6 +30,7 @@ from dashboards.school import (
 )
 from schools.access import school_for
 from schools.access_log import note_students
+from teams.cycle import cycles_for_school
 
 DRILL_PAGE = 100
 
@@ -61,7 +63,9 @@ def school(request: HttpRequest, school_id: int) -> HttpResponse:
         "dashboards/school.html",
         {
             "dashboard": dashboard,
+            "goals": goals_for(school.pk, term),
             "equity": equity_for(school.pk, term),
+            "cycles": cycles_for_school(school.pk, term),
         },
     )
 
