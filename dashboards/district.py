@@ -188,8 +188,8 @@ def district_dashboard(
             row["n"], row["proficient"], threshold
         )
     since = {pk: r.term.start_date for pk, r in rows.items() if r.term}
-    sql, params = placement_sql_for(since)
     if since:
+        sql, params = placement_sql_for(since)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT school_id, tier, count(*) FROM ({sql}) p "  # noqa: S608
