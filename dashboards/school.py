@@ -73,6 +73,10 @@ def may_open_dashboard(user, school: School) -> bool:
     )
 
 
+def principal_school_ids(user) -> list[int]:
+    return sorted({r.school_id for r in roles_of(user) if r.role == Role.PRINCIPAL})
+
+
 # The term ------------------------------------------------------------------------
 
 

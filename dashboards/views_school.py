@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.text import slugify
 
 from assessments.analysis import spreadsheet_safe
@@ -25,6 +25,7 @@ from dashboards.goals import goals_for
 from dashboards.school import (
     choose_term,
     may_open_dashboard,
+    principal_school_ids,
     school_dashboard,
     terms_of,
 )
@@ -129,6 +130,18 @@ def drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
             "csv_query": csv_query.urlencode(),
         },
     )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The nav's "Dashboard": a principal's school (the first, for someone who
+    leads several), else a district admin's district."""
+    schools = principal_school_ids(request.user)
+    if schools:
+        return redirect("dashboards:school", school_id=schools[0])
+    if district_reads.district_ids_of(request.user):
+        return redirect("dashboards:district")
+    raise PermissionDenied("Only principals and district admins have a dashboard.")
 
 
 @login_required

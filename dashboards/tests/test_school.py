@@ -471,4 +471,24 @@ def test_query_count_does_not_grow_with_the_school(
 
 
 # Session, user, roles, school, terms, then the sections of the page.
-PAGE_QUERIES = 23
+PAGE_QUERIES = 28
+
+
+# The way in --------------------------------------------------------------------------
+
+
+def test_nav_dashboard_takes_each_role_to_theirs(school, login, client):
+    response = login(school.principal).get("/dashboard/")
+    assert response["Location"] == url(school)
+    assert (
+        'href="/dashboard/">Dashboard</a>' in client.get(url(school)).content.decode()
+    )
+    client.logout()
+    assert login(school.district_admin).get("/dashboard/")["Location"] == "/district/"
+    client.logout()
+    assert login(school.teacher).get("/dashboard/").status_code == 403
+
+
+def test_principals_home_links_to_the_dashboard(school, login):
+    html = login(school.principal).get("/").content.decode()
+    assert f'href="{url(school)}"' in html
