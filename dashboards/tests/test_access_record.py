@@ -126,6 +126,15 @@ def test_the_page_is_paged(login, cast):
     assert "Read 54" in second and "Read 00" not in second
 
 
+@pytest.mark.parametrize("page", ["abc", "0", "999"])
+def test_a_page_number_out_of_range_shows_a_real_page(login, cast, page):
+    student = cast.taught_students[0]
+    a_read(cast.teacher, [student], what="The one read")
+    response = login(cast.principal).get(page_url(student) + f"?page={page}")
+    assert response.status_code == 200
+    assert "The one read" in response.content.decode()
+
+
 def test_opening_the_record_is_itself_recorded(login, cast):
     student = cast.taught_students[0]
     login(cast.principal).get(page_url(student))

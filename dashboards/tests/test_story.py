@@ -126,6 +126,21 @@ def test_the_story_is_need_to_know(login, story, who, student, status):
     assert login(getattr(story, who)).get(story_url(target)).status_code == status
 
 
+def test_a_group_supervisor_reads_the_story_of_a_student_in_their_group(login, story):
+    student = story.taught_students[0]
+    client = login(story.interventionist)
+    assert client.get(story_url(student)).status_code == 404
+    Placement.objects.create(
+        group=story.study_hall,
+        student=student,
+        status=Placement.Status.PLACED,
+        placed_on=timezone.localdate(),
+    )
+    html = text_of(client.get(story_url(student)))
+    assert story.study_hall.name in html
+    assert CONFIDENTIAL not in html
+
+
 def test_the_old_student_address_sends_readers_to_the_story(login, story):
     student = story.taught_students[0]
     response = login(story.teacher).get(reverse("schools:student", args=[student.pk]))
