@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -28,6 +29,11 @@ from schools.oneroster import Scope, SourceError, import_oneroster, open_source
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+FINISHED = (
+    ImportRun.Status.SUCCEEDED,
+    ImportRun.Status.REFUSED,
+    ImportRun.Status.FAILED,
+)
 # A run still "running" after this long lost its worker; it may be taken again.
 STALE_AFTER = timedelta(hours=2)
 
@@ -195,6 +201,22 @@ def import_run_execute(*, run_id: int) -> ImportRun | None:
     finally:
         progress.close()
     return run
+
+
+def import_files_purge(*, now=None) -> int:
+    """Delete uploaded roster files older than ROSTER_FILE_RETENTION_DAYS (0 keeps
+    them). The run, its report and its line in the history stay; only the file,
+    full of student records, goes. Safe to run twice. Returns how many went."""
+    days = settings.ROSTER_FILE_RETENTION_DAYS
+    if not days:
+        return 0
+    now = now or timezone.now()
+    return ImportRun.objects.filter(
+        source=ImportRun.Source.UPLOAD,
+        status__in=FINISHED,
+        finished_at__lt=now - timedelta(days=days),
+        upload_deleted_at__isnull=True,
+    ).update(upload=b"", upload_deleted_at=now)
 
 
 def import_run_from_path(*, path: str | Path, scope: Scope | None = None) -> ImportRun:

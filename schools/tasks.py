@@ -55,3 +55,11 @@ def purge_access_records() -> int:
     from schools.access_log import access_records_purge
 
     return access_records_purge()
+
+
+@shared_task
+def purge_roster_files() -> int:
+    """Delete uploaded roster files past ROSTER_FILE_RETENTION_DAYS, keeping runs."""
+    from schools.imports import import_files_purge
+
+    return import_files_purge()
