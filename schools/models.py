@@ -364,7 +364,9 @@ class Student(models.Model):
         return f"{self.full_name} ({self.local_id})"
 
     def get_absolute_url(self) -> str:
-        return reverse("schools:student", args=[self.pk])
+        # The student's story (docs/domain.md, "The student's page"); the old
+        # roster address redirects there.
+        return reverse("dashboards:student", args=[self.pk])
 
     @property
     def full_name(self) -> str:
