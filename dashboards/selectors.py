@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from assessments.selectors import results_to_enter
+from dashboards import today as todo
 from interventions.caseload import caseload_for
 from interventions.group_selectors import supervisor_home
 from interventions.models import Group
@@ -83,24 +84,39 @@ def school_summaries(*, school_ids: list[int]) -> list[SchoolSummary]:
     return list(summaries.values())
 
 
-def home_for(user) -> dict:
-    """Everything the home page shows, one block per role the person holds."""
+def home_for(user, *, today=None) -> dict:
+    """Everything the home page shows, one block per role the person holds,
+    led by one list of what a teacher or counselor has to do today."""
+    today = today or timezone.localdate()
     roles = roles_of(user)
 
     def schools_with(role):
         return sorted({r.school_id for r in roles if r.role == role})
 
     context: dict = {"roles": roles}
+    today_items: list[todo.TodayItem] = []
     if any(r.school_id for r in roles):
-        context["team_action_items"] = action_items_for(user)
-        context["case_actions"] = actions_for(user)
+        context["team_action_items"] = action_items_for(user, today=today)
+        context["case_actions"] = actions_for(user, today=today)
     teacher_schools = schools_with(Role.TEACHER)
+    counselor_schools = schools_with(Role.COUNSELOR)
+    if teacher_schools or counselor_schools:
+        today_items += todo.action_items(
+            case_actions=context["case_actions"],
+            team_action_items=context["team_action_items"],
+            today=today,
+        )
     if teacher_schools:
         context["results_to_enter"] = results_to_enter(user)
         context["teacher_sections"] = teacher_sections(
             user=user, school_ids=teacher_schools
         )
         context["supports"] = supports_for_teacher(user, school_ids=teacher_schools)
+        today_items += todo.results_items(context["results_to_enter"], today=today)
+        today_items += todo.support_items(context["supports"], today=today)
+        today_items += todo.reassessment_items(
+            user, school_ids=teacher_schools, today=today
+        )
         context["teacher_student_total"] = (
             Student.objects.filter(
                 active_enrollment_q("enrollments__"),
@@ -112,9 +128,15 @@ def home_for(user) -> dict:
             .distinct()
             .count()
         )
-    counselor_schools = schools_with(Role.COUNSELOR)
     if counselor_schools:
-        context["caseload"] = caseload_for(counselor=user, school_ids=counselor_schools)
+        context["caseload"] = caseload_for(
+            counselor=user, school_ids=counselor_schools, today=today
+        )
+        today_items += todo.counselor_items(
+            counselor=user, school_ids=counselor_schools, today=today
+        )
+    if teacher_schools or counselor_schools:
+        context["today"] = todo.ordered(today_items)
     principal_schools = schools_with(Role.PRINCIPAL)
     if principal_schools:
         context["principal_schools"] = school_summaries(school_ids=principal_schools)

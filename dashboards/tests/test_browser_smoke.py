@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HOME_HEADINGS = {
     "district_admin": "Schools side by side",
     "principal": "at a glance",
-    "teacher": "Results to enter",
-    "counselor": "My caseload",
+    "teacher": "Today",
+    "counselor": "Today",
     "interventionist": "My intervention groups",
 }
 
