@@ -1,5 +1,6 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.template import loader
 
@@ -7,19 +8,19 @@ from accounts.outbox import enqueue
 from accounts.tasks import send_email
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="E-mail address",
-        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
-    )
+class LoginForm(AllauthLoginForm):
+    """allauth's log-in form (its failed-attempt limits included) with the
+    product's labels; the page links to password reset itself."""
 
-    error_messages = {
-        "invalid_login": (
-            "That e-mail address and password do not match an account. Check both "
-            "and try again; passwords are case-sensitive."
-        ),
-        "inactive": "This account is inactive. Ask your school's office to restore it.",
-    }
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"] = forms.EmailField(
+            label="E-mail address",
+            widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        )
+        self.fields["password"].label = "Password"
+        self.fields["password"].help_text = ""
+        self.fields["password"].widget.attrs.pop("placeholder", None)
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

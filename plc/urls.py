@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import admin_login
 from plc.views import healthz
 
 admin.site.site_header = "PLC administration"
@@ -18,10 +19,12 @@ admin.site.has_permission = _superusers_only
 urlpatterns = [
     path("", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("accounts.allauth_urls")),
     path("roster/", include("schools.urls")),
     path("teams/", include("teams.urls")),
     path("assessments/", include("assessments.urls")),
     path("interventions/", include("interventions.urls")),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
