@@ -138,6 +138,15 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def two_factor_not_required(settings):
+    # Production requires two-factor of principals and district admins
+    # (REQUIRE_2FA_ROLES). Tests of other features log them in without it; the
+    # tests of two-factor turn it on (accounts/tests/test_two_factor.py), and the
+    # browser helper `log_in` goes through set-up and codes when it is on.
+    settings.REQUIRE_2FA_ROLES = []
+
+
+@pytest.fixture(autouse=True)
 def plain_static_files(settings):
     # Production serves hashed files from `collectstatic`; tests read the sources.
     settings.STORAGES = {

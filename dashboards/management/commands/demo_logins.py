@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from schools.demo import DEMO_PASSWORD, demo_logins
@@ -17,4 +18,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{login.role:<{width}}{login.email:<{email_width}}{DEMO_PASSWORD}"
                 f"    ({login.school})"
+            )
+        if settings.REQUIRE_2FA_ROLES:
+            roles = ", ".join(
+                role.replace("_", " ") + "s" for role in settings.REQUIRE_2FA_ROLES
+            )
+            self.stdout.write(
+                f"\nTwo-factor log-in is required of {roles}: at their first log-in "
+                "they set up an authenticator app. For a demo without it, start the "
+                "app with REQUIRE_2FA_ROLES= (empty)."
             )
