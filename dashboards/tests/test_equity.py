@@ -482,6 +482,20 @@ def test_the_term_must_be_the_schools(school):
 
 
 @pytest.mark.django_db
+def test_hidden_values_are_still_counted_right_underneath(school):
+    counted = equity._counted(school.school.pk, school.term)
+    students = counted["students"]
+    assert students["english_learner__not_recorded"] == 2
+    assert students["english_learner__yes"] == 4
+    assert students["ethnicity__other"] == 1
+    assert students["ethnicity__not_recorded"] == 1
+    assert students["gender__not_recorded"] == 0
+    assert students["economically_disadvantaged__not_recorded"] == 25
+    # Grade 10 (12–21): results 12–19, proficient 12, 13; cases 14–17, 19.
+    assert [counted[m]["grade__10"] for m in counted] == [10, 8, 2, 5]
+
+
+@pytest.mark.django_db
 def test_drill_down_filters_agree_with_the_figures(school):
     students = students_in_term(school.school.pk, school.term)
     proficient = measure_q("proficient", school_id=school.school.pk, term=school.term)
