@@ -301,6 +301,7 @@ def _team_cycles(
                     term_start=start,
                 )
             ]
+        show_course = len({facts.course_id for facts in team_facts}) > 1
         cycles = []
         for facts in team_facts:
             facts = _named(facts, team.name)
@@ -310,6 +311,7 @@ def _team_cycles(
                     facts=facts,
                     steps=with_links(unit_steps(facts, today), links),
                     links=links,
+                    show_course=show_course,
                 )
             )
         result.append(TeamCycle(team_id=team.pk, team_name=team.name, units=cycles))

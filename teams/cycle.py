@@ -136,6 +136,8 @@ class UnitCycle:
     facts: UnitFacts
     steps: list[Step]
     links: dict[str, str] = field(default_factory=dict)
+    # Name the course beside the unit when the team's units span courses.
+    show_course: bool = False
 
     @property
     def unit_label(self) -> str:
@@ -224,7 +226,7 @@ def assessment_step(facts: UnitFacts, today: datetime.date) -> Step:
         label,
         State.PLANNED,
         on=a.administered_on,
-        note="Still a draft" if a.is_draft else "Planned",
+        note="Still a draft" if a.is_draft else "",
     )
 
 
@@ -260,7 +262,7 @@ def meeting_step(facts: UnitFacts, today: datetime.date) -> Step:
     results_on = _results_in_on(facts)
     if results_on is None:
         if a is not None and a.meeting_on is not None:
-            return Step(key, label, State.PLANNED, on=a.meeting_on, note="Planned")
+            return Step(key, label, State.PLANNED, on=a.meeting_on)
         return Step(key, label, State.WAITING)
     due = results_on + _days(MEETING_DUE_DAYS)
     late = today > due
@@ -271,7 +273,6 @@ def meeting_step(facts: UnitFacts, today: datetime.date) -> Step:
             State.LATE if late and a.meeting_on > due else State.PLANNED,
             on=a.meeting_on,
             due_on=due,
-            note="Planned",
         )
     return Step(
         key,
@@ -341,7 +342,7 @@ def reassessment_step(facts: UnitFacts, today: datetime.date) -> Step:
             State.LATE if late else State.PLANNED,
             on=retake.administered_on,
             due_on=due,
-            note="Still a draft" if retake.is_draft else "Planned",
+            note="Still a draft" if retake.is_draft else "",
         )
     return Step(
         key,

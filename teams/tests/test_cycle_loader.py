@@ -300,3 +300,18 @@ def test_one_team_costs_three_queries_with_a_term_given(
     with django_assert_num_queries(3):
         units = cycle_for_team(b["team"], b["term"], today=TODAY)
     assert len(units) == 9
+
+
+def test_the_course_is_named_only_when_the_team_spans_courses(boones_mill):
+    b = boones_mill
+    units = cycle_for_team(b["team"], b["term"], today=TODAY)
+    assert not any(u.show_course for u in units)
+    reading = CourseFactory(school=b["school"], title="Grade 3 Reading")
+    b["team"].courses.add(reading)
+    OutcomeFactory(team=b["team"], course=reading, unit="Unit 1")
+    units = cycle_for_team(b["team"], b["term"], today=TODAY)
+    assert all(u.show_course for u in units)
+    assert [(u.facts.course_title, u.unit_label) for u in units][-1] == (
+        "Grade 3 Reading",
+        "Unit 1",
+    )
