@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils import timezone
@@ -79,17 +79,44 @@ class Row:
     value: str
 
 
+class LazyRows:
+    """The rows of a queryset, made one page at a time: a drill-down over a
+    whole school reads only the page it shows (the paginator counts, then
+    slices), and its CSV export reads them all."""
+
+    def __init__(self, queryset: QuerySet, make: Callable):
+        self.queryset = queryset
+        self.make = make
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.make(item) for item in self.queryset[index]]
+        return self.make(self.queryset[index])
+
+    def __iter__(self):
+        return (self.make(item) for item in self.queryset.iterator(chunk_size=2000))
+
+
 @dataclass
 class Drill:
     measure: str
     title: str
     scope: list[str]  # the filters in words: "Outcome ALG1.EO3", "Grade 9"
     value_label: str
-    rows: list[Row]
+    rows: list[Row] | LazyRows
 
     @property
     def students(self) -> list[Student]:
         return [row.student for row in self.rows]
+
+    def all_rows(self) -> list[Row]:
+        return list(self.rows)
 
 
 def _int(params: QueryDict, name: str) -> int | None:
@@ -191,15 +218,15 @@ def _kept(*, measure, school, term, params, visible, scope):
     return (
         KEPT[measure],
         "Outcome: kept mastery",
-        [
-            Row(
+        LazyRows(
+            rows,
+            lambda m: Row(
                 m.student,
                 m.outcome.course.title,
                 m.section_name or "",
                 f"{m.outcome.code}: {_mastery_words(m)}",
-            )
-            for m in rows
-        ],
+            ),
+        ),
     )
 
 
@@ -283,10 +310,12 @@ def _case_rows(cases, term, value: Callable) -> list[Row]:
         .annotate(section_name=_section_name(term, roster_day(term), "course_id"))
         .order_by("student__last_name", "student__first_name", "student_id", "pk")
     )
-    return [
-        Row(case.student, case.course.title, case.section_name or "", value(case))
-        for case in cases
-    ]
+    return LazyRows(
+        cases,
+        lambda case: Row(
+            case.student, case.course.title, case.section_name or "", value(case)
+        ),
+    )
 
 
 def _tier(*, measure, school, term, params, visible, scope):
@@ -302,7 +331,7 @@ def _tier(*, measure, school, term, params, visible, scope):
         return (
             MEASURES["tier"],
             "Tier",
-            [Row(s, "", "", "Core only") for s in students],
+            LazyRows(students, lambda s: Row(s, "", "", "Core only")),
         )
     if wanted == REFERRED:
         rung_condition, extra, label = "rung_id IS NULL", [], "Referred"
@@ -351,15 +380,15 @@ def _flow(*, measure, school, term, params, visible, scope):
     return (
         MEASURES["flow"],
         "Change",
-        [
-            Row(
+        LazyRows(
+            events,
+            lambda e: Row(
                 e.student,
                 e.case.course.title if e.case else "",
                 e.section_name or "",
                 f"{date_format(timezone.localtime(e.at).date())}: {e.summary}",
-            )
-            for e in events
-        ],
+            ),
+        ),
     )
 
 
@@ -409,18 +438,17 @@ def _actions(*, measure, school, term, params, visible, scope):
             "case__student__last_name", "case__student__first_name", "due_on", "pk"
         )
     )
-    rows = []
-    for action in actions:
+
+    def row(action) -> Row:
         who = action.owner.full_name if action.owner else "no one assigned"
-        rows.append(
-            Row(
-                action.case.student,
-                action.case.course.title,
-                action.section_name or "",
-                f"{action.title}, due {date_format(action.due_on)} ({who})",
-            )
+        return Row(
+            action.case.student,
+            action.case.course.title,
+            action.section_name or "",
+            f"{action.title}, due {date_format(action.due_on)} ({who})",
         )
-    return MEASURES[measure], "Action", rows
+
+    return MEASURES[measure], "Action", LazyRows(actions, row)
 
 
 def _waitlist(*, measure, school, term, params, visible, scope):
@@ -442,22 +470,26 @@ def _waitlist(*, measure, school, term, params, visible, scope):
     return (
         MEASURES[measure],
         "Waiting since",
-        [
-            Row(
+        LazyRows(
+            placements,
+            lambda p: Row(
                 p.student,
                 p.case.course.title if p.case else "",
                 "",
                 f"{date_format(timezone.localtime(p.requested_at).date())}, "
                 f"{p.group.name}",
-            )
-            for p in placements
-        ],
+            ),
+        ),
     )
 
 
 def _students(*, measure, school, term, params, visible, scope):
     students = visible.filter(is_active=True).order_by("last_name", "first_name", "pk")
-    return MEASURES[measure], "Grade", [Row(s, "", "", s.grade_label) for s in students]
+    return MEASURES[measure], "Grade", LazyRows(students, _grade_row)
+
+
+def _grade_row(student: Student) -> Row:
+    return Row(student, "", "", student.grade_label)
 
 
 def _equity_measure(*, measure, school, term, params, visible, scope):
@@ -471,7 +503,7 @@ def _equity_measure(*, measure, school, term, params, visible, scope):
     return (
         MEASURES[measure],
         "Grade",
-        [Row(s, "", "", s.grade_label) for s in students],
+        LazyRows(students, _grade_row),
     )
 
 

@@ -97,7 +97,10 @@ def drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
             status=400,
         )
     if as_csv:
-        note_students(drill.students, what=f"{drill.title} export", export=True)
+        every_row = drill.all_rows()
+        note_students(
+            [r.student for r in every_row], what=f"{drill.title} export", export=True
+        )
         header = ["Student ID", "Name", "Grade", "Course", "Section", drill.value_label]
         rows = [
             [
@@ -108,7 +111,7 @@ def drilldown(request: HttpRequest, school_id: int) -> HttpResponse:
                 r.section,
                 r.value,
             ]
-            for r in drill.rows
+            for r in every_row
         ]
         name = f"{slugify(school.name)}-{slugify(drill.measure)}-students.csv"
         return csv_response(name, header, rows)
