@@ -15,12 +15,14 @@ of the term, a "window", with the same scoring rules as kept mastery
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -48,7 +50,6 @@ from schools.models import (
     Section,
     Student,
     Term,
-    active_enrollment_q,
 )
 from teams.models import ActionItem, EssentialOutcome, Team
 
@@ -189,34 +190,7 @@ class Cell:
 # Kept mastery of the term's students ---------------------------------------------
 
 
-def enrolled_in_course_q(term: Term, day: datetime.date) -> Exists:
-    """The kept row's student is enrolled, on `day`, in a section of its
-    outcome's course in this term: the team's students (docs/domain.md, "Teams")."""
-    return Exists(
-        Enrollment.objects.filter(
-            active_enrollment_q(on=day),
-            student_id=OuterRef("student_id"),
-            section__course_id=OuterRef("outcome__course_id"),
-            section__term_id=term.pk,
-        )
-    )
-
-
-def kept_mastery(school: School, term: Term) -> QuerySet[StudentMastery]:
-    """Kept mastery on the school's active essential outcomes, of the students
-    who take each outcome's course in the term. The heat map counts these rows;
-    its drill-downs list them."""
-    return StudentMastery.objects.filter(
-        enrolled_in_course_q(term, roster_day(term)),
-        outcome__team__school_id=school.pk,
-        outcome__is_active=True,
-        student__is_active=True,
-    )
-
-
-_KEPT_COUNTS = """
-    SELECT m.outcome_id, count(*),
-           count(*) FILTER (WHERE m.status IN (%(proficient)s, %(exceeds)s))
+_KEPT_FROM = """
       FROM {mastery} m
       JOIN {outcome} o ON o.id = m.outcome_id
       JOIN {team} t ON t.id = o.team_id
@@ -229,39 +203,61 @@ _KEPT_COUNTS = """
                AND (e.end_date IS NULL OR e.end_date >= %(day)s)) taking
         ON taking.student_id = m.student_id AND taking.course_id = o.course_id
      WHERE t.school_id = %(school)s AND o.is_active AND st.is_active
-     GROUP BY m.outcome_id
 """
+
+
+def _kept_sql(select: str, tail: str, school: School, term: Term) -> tuple[str, dict]:
+    """Kept mastery on the school's active essential outcomes, of the active
+    students who take each outcome's course in the term (docs/domain.md,
+    "Teams": a team's students are those enrolled in its courses' sections).
+    A join on the term's (student, course) pairs: the planner runs the same
+    test written as EXISTS as one index probe per kept row."""
+    tables = {
+        name: connection.ops.quote_name(model._meta.db_table)
+        for name, model in (
+            ("mastery", StudentMastery),
+            ("outcome", EssentialOutcome),
+            ("team", Team),
+            ("student", Student),
+            ("enrollment", Enrollment),
+            ("section", Section),
+        )
+    }
+    params = {
+        "proficient": StudentMastery.Status.PROFICIENT.value,
+        "exceeds": StudentMastery.Status.EXCEEDS.value,
+        "term": term.pk,
+        "day": roster_day(term),
+        "school": school.pk,
+    }
+    return select + _KEPT_FROM.format(**tables) + tail, params
+
+
+def kept_mastery(school: School, term: Term) -> QuerySet[StudentMastery]:
+    """The kept rows the heat map counts, as a queryset for its drill-downs."""
+    sql, params = _kept_sql("SELECT m.id", "", school, term)
+    # RawSQL takes positional parameters, in the order the statement uses them.
+    positional = re.sub(r"%\((\w+)\)s", "%s", sql)
+    order = re.findall(r"%\((\w+)\)s", sql)
+    return StudentMastery.objects.filter(
+        pk__in=RawSQL(positional, [params[name] for name in order])  # noqa: S611
+    )
 
 
 def kept_counts(school: School, term: Term) -> dict[int, tuple[int, int]]:
     """outcome id → (students with kept mastery, of them proficient): the rows
-    of `kept_mastery`, counted with one aggregate. Written as a join on the
-    term's (student, course) pairs rather than the queryset's EXISTS, which
-    the planner runs as one index probe per enrollment."""
-    sql = _KEPT_COUNTS.format(
-        **{
-            name: connection.ops.quote_name(model._meta.db_table)
-            for name, model in (
-                ("mastery", StudentMastery),
-                ("outcome", EssentialOutcome),
-                ("team", Team),
-                ("student", Student),
-                ("enrollment", Enrollment),
-                ("section", Section),
-            )
-        }
+    of `kept_mastery`, counted with one aggregate, the one the heat map needs."""
+    sql, params = _kept_sql(
+        """
+        SELECT m.outcome_id, count(*),
+               count(*) FILTER (WHERE m.status IN (%(proficient)s, %(exceeds)s))
+        """,
+        " GROUP BY m.outcome_id",
+        school,
+        term,
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            {
-                "proficient": StudentMastery.Status.PROFICIENT.value,
-                "exceeds": StudentMastery.Status.EXCEEDS.value,
-                "term": term.pk,
-                "day": roster_day(term),
-                "school": school.pk,
-            },
-        )
+        cursor.execute(sql, params)
         return {outcome_id: (n, p) for outcome_id, n, p in cursor.fetchall()}
 
 
