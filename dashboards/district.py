@@ -13,21 +13,21 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import Role
-from assessments.models import DEFAULT_RETEACH_THRESHOLD, StudentMastery
+from assessments.models import DEFAULT_RETEACH_THRESHOLD
 from dashboards.school import (
     ONE_DECIMAL,
-    PROFICIENT,
     Cell,
     choose_term,
+    kept_counts_by_school,
     placement_sql_for,
 )
 from interventions.models import OPEN_STATUSES, Case, CaseAction, CaseStatus, Placement
 from schools.access import roles_of
-from schools.models import Enrollment, School, Student, Term, active_enrollment_q
+from schools.models import School, Student, Term
 
 TIERS = (1, 2, 3)
 
@@ -163,30 +163,9 @@ def district_dashboard(
     ):
         rows[row["school_id"]].students = row["n"]
     current_terms = [r.term.pk for r in rows.values() if r.term]
-    enrolled = Exists(
-        Enrollment.objects.filter(
-            active_enrollment_q(on=today),
-            student_id=OuterRef("student_id"),
-            section__course_id=OuterRef("outcome__course_id"),
-            section__term_id__in=current_terms,
-        )
-    )
-    for row in (
-        StudentMastery.objects.filter(
-            enrolled,
-            outcome__team__school_id__in=ids,
-            outcome__is_active=True,
-            student__is_active=True,
-        )
-        .values("outcome__team__school_id")
-        .annotate(
-            n=Count("pk"), proficient=Count("pk", filter=Q(status__in=PROFICIENT))
-        )
-        .order_by()
-    ):
-        rows[row["outcome__team__school_id"]].kept = Cell(
-            row["n"], row["proficient"], threshold
-        )
+    kept = kept_counts_by_school(current_terms, ids, today)
+    for school_id, (n, proficient) in kept.items():
+        rows[school_id].kept = Cell(n, proficient, threshold)
     since = {pk: r.term.start_date for pk, r in rows.items() if r.term}
     if since:
         sql, params = placement_sql_for(since)

@@ -198,15 +198,22 @@ _KEPT_FROM = """
       JOIN (SELECT DISTINCT e.student_id, s.course_id
               FROM {enrollment} e
               JOIN {section} s ON s.id = e.section_id
-             WHERE s.term_id = %(term)s
+             WHERE s.term_id = ANY(%(terms)s)
                AND (e.begin_date IS NULL OR e.begin_date <= %(day)s)
                AND (e.end_date IS NULL OR e.end_date >= %(day)s)) taking
         ON taking.student_id = m.student_id AND taking.course_id = o.course_id
-     WHERE t.school_id = %(school)s AND o.is_active AND st.is_active
+     WHERE t.school_id = ANY(%(schools)s) AND o.is_active AND st.is_active
 """
 
 
-def _kept_sql(select: str, tail: str, school: School, term: Term) -> tuple[str, dict]:
+def _kept_sql(
+    select: str,
+    tail: str,
+    *,
+    school_ids: list[int],
+    term_ids: list[int],
+    day: datetime.date,
+) -> tuple[str, dict]:
     """Kept mastery on the school's active essential outcomes, of the active
     students who take each outcome's course in the term (docs/domain.md,
     "Teams": a team's students are those enrolled in its courses' sections).
@@ -226,22 +233,48 @@ def _kept_sql(select: str, tail: str, school: School, term: Term) -> tuple[str, 
     params = {
         "proficient": StudentMastery.Status.PROFICIENT.value,
         "exceeds": StudentMastery.Status.EXCEEDS.value,
-        "term": term.pk,
-        "day": roster_day(term),
-        "school": school.pk,
+        "terms": term_ids,
+        "day": day,
+        "schools": school_ids,
     }
     return select + _KEPT_FROM.format(**tables) + tail, params
 
 
 def kept_mastery(school: School, term: Term) -> QuerySet[StudentMastery]:
     """The kept rows the heat map counts, as a queryset for its drill-downs."""
-    sql, params = _kept_sql("SELECT m.id", "", school, term)
+    sql, params = _kept_sql(
+        "SELECT m.id",
+        "",
+        school_ids=[school.pk],
+        term_ids=[term.pk],
+        day=roster_day(term),
+    )
     # RawSQL takes positional parameters, in the order the statement uses them.
     positional = re.sub(r"%\((\w+)\)s", "%s", sql)
     order = re.findall(r"%\((\w+)\)s", sql)
     return StudentMastery.objects.filter(
         pk__in=RawSQL(positional, [params[name] for name in order])  # noqa: S611
     )
+
+
+def kept_counts_by_school(
+    term_ids: list[int], school_ids: list[int], day: datetime.date
+) -> dict[int, tuple[int, int]]:
+    """school id → (kept rows, of them proficient) for the district's side by
+    side: the heat map's aggregate over many schools and their terms."""
+    sql, params = _kept_sql(
+        """
+        SELECT t.school_id, count(*),
+               count(*) FILTER (WHERE m.status IN (%(proficient)s, %(exceeds)s))
+        """,
+        " GROUP BY t.school_id",
+        school_ids=school_ids,
+        term_ids=term_ids,
+        day=day,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {school_id: (n, p) for school_id, n, p in cursor.fetchall()}
 
 
 def kept_counts(school: School, term: Term) -> dict[int, tuple[int, int]]:
@@ -253,8 +286,9 @@ def kept_counts(school: School, term: Term) -> dict[int, tuple[int, int]]:
                count(*) FILTER (WHERE m.status IN (%(proficient)s, %(exceeds)s))
         """,
         " GROUP BY m.outcome_id",
-        school,
-        term,
+        school_ids=[school.pk],
+        term_ids=[term.pk],
+        day=roster_day(term),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
