@@ -32,6 +32,7 @@ from interventions.models import (
     Session,
     SweepRun,
 )
+from interventions.sweep import WATERMARK_MARGIN
 from schools.models import District, Enrollment, School, Section, StaffRole, Student
 from teams.models import Team
 
@@ -57,6 +58,15 @@ def build_demo_interventions(
 
 
 class InterventionsDemo:
+    # How people do their part: the share of actions done on time and the
+    # share done by the time late ones are (the rest never are); the chance a
+    # weekly progress check is made; a student's chance of being present at
+    # a session, from the base plus the student's responsiveness times the
+    # spread.
+    ACTION_ODDS = (0.78, 0.9)
+    CHECK_ODDS = 0.85
+    PRESENT_BASE, PRESENT_SPREAD = 0.72, 0.26
+
     def __init__(self, school: School, *, seed: int, today: datetime.date):
         self.school = school
         self.rng = random.Random(f"{seed}-{school.pk}")
@@ -82,6 +92,13 @@ class InterventionsDemo:
         review looks at what changes from now on, as in a school that has used
         the ladder all term."""
         now = timezone.now()
+        # The kept mastery the term was replayed from is older than this
+        # review, even though it was computed minutes ago: dated back past the
+        # review's margin, it is not flagged again as if it had just changed.
+        StudentMastery.objects.filter(
+            student__school=self.school,
+            computed_at__gt=now - WATERMARK_MARGIN - datetime.timedelta(minutes=1),
+        ).update(computed_at=now - WATERMARK_MARGIN - datetime.timedelta(minutes=1))
         opened = Case.objects.filter(school=self.school, opened_on=self.today).count()
         SweepRun.objects.create(
             school=self.school,
@@ -278,47 +295,67 @@ class InterventionsDemo:
                 reason="Not yet proficient on a finalized common assessment",
             )
             self.responsive[result.case.pk] = self.rng.random()
+        open_cases = self.work_day(day)
+        for case in open_cases:
+            if case.next_review_on == day:
+                self.review(day, case)
+
+    def work_day(self, day: datetime.date) -> list[Case]:
+        """A school day's work on the open cases: actions, parent contacts,
+        attendance and, on Fridays, the weekly progress checks."""
         open_cases = list(
             Case.objects.open()
             .filter(school=self.school)
             .select_related("student", "rung", "counselor")
+            .order_by("pk")
         )
         self.do_actions(day, open_cases)
         self.take_attendance(day)
         if day.weekday() == 4:
             self.weekly_checks(day, open_cases)
-        for case in open_cases:
-            if case.next_review_on == day:
-                self.review(day, case)
+        return open_cases
+
+    def responsiveness(self, case_id: int, default: float) -> float:
+        """How readily the student on a case responds, from 0 to 1."""
+        return self.responsive.get(case_id, default)
 
     def do_actions(self, day, open_cases) -> None:
-        due = CaseAction.objects.filter(
-            case__in=open_cases,
-            done_at__isnull=True,
-            due_on__lte=day + datetime.timedelta(days=2),
-            kind=ActionKind.TASK,
-        ).select_related("case", "owner")
+        due = (
+            CaseAction.objects.filter(
+                case__in=open_cases,
+                done_at__isnull=True,
+                due_on__lte=day + datetime.timedelta(days=2),
+                kind=ActionKind.TASK,
+            )
+            .select_related("case", "owner")
+            .order_by("pk")
+        )
         for action in due:
             # Most people do their part on time, some late, a few never: those
             # cases are the ones held for a plan not delivered.
             if action.pk not in self.fates:
                 roll = self.rng.random()
+                on_time, late = self.ACTION_ODDS
                 self.fates[action.pk] = (
                     day
-                    if roll < 0.78
+                    if roll < on_time
                     else day + datetime.timedelta(days=self.rng.randint(4, 12))
-                    if roll < 0.9
+                    if roll < late
                     else None
                 )
             when = self.fates[action.pk]
             if action.owner and when is not None and when <= day:
                 services.case_action_set_done(action=action, actor=action.owner)
-        parents = CaseAction.objects.filter(
-            case__in=open_cases,
-            done_at__isnull=True,
-            due_on__lte=day + datetime.timedelta(days=1),
-            kind=ActionKind.PARENT_CONTACT,
-        ).select_related("case__student", "case__counselor", "owner")
+        parents = (
+            CaseAction.objects.filter(
+                case__in=open_cases,
+                done_at__isnull=True,
+                due_on__lte=day + datetime.timedelta(days=1),
+                kind=ActionKind.PARENT_CONTACT,
+            )
+            .select_related("case__student", "case__counselor", "owner")
+            .order_by("pk")
+        )
         for action in parents:
             if self.rng.random() < 0.6:
                 self.contact_parents(day, action.case, action.owner)
@@ -357,20 +394,20 @@ class InterventionsDemo:
                 for p in group.placements.filter(
                     status__in=[Placement.Status.PLACED, Placement.Status.ENDED],
                     placed_on__lte=day,
-                )
+                ).order_by("pk")
                 if p.ended_on is None or p.ended_on >= day
             ]
             if not members:
                 continue
             marks = {}
             for placement in members:
-                chance = self.responsive.get(placement.case_id, 0.7)
+                chance = self.responsiveness(placement.case_id, 0.7)
                 roll = self.rng.random()
                 mark = (
                     "excused"
                     if roll < 0.04
                     else "present"
-                    if roll < 0.72 + 0.26 * chance
+                    if roll < self.PRESENT_BASE + self.PRESENT_SPREAD * chance
                     else "absent"
                 )
                 marks[placement.student_id] = (
@@ -386,9 +423,9 @@ class InterventionsDemo:
 
     def weekly_checks(self, day, open_cases) -> None:
         for case in open_cases:
-            if (case.tier or 1) < 2 or self.rng.random() > 0.85:
+            if (case.tier or 1) < 2 or self.rng.random() > self.CHECK_ODDS:
                 continue
-            chance = self.responsive.get(case.pk, 0.5)
+            chance = self.responsiveness(case.pk, 0.5)
             progress = (
                 ProgressCheck.Progress.ON_TRACK
                 if chance > 0.6
@@ -410,7 +447,7 @@ class InterventionsDemo:
         counselor = case.counselor or self.principal
         tier = case.tier or 1
         learned, not_delivered = REVIEW_ODDS.get(tier, REVIEW_ODDS[3])
-        chance = self.responsive.get(case.pk, 0.5)
+        chance = self.responsiveness(case.pk, 0.5)
         roll = self.rng.random()
         if roll < learned * (0.6 + chance):
             services.case_exit(
@@ -460,9 +497,12 @@ class InterventionsDemo:
             school_commitment="Send the study hall supervisor the week's homework "
             "and reteach the outcome in a small group.",
         )
-        if meeting > self.today:
-            return
-        # Signed at the meeting; the teacher of the course signs for the team.
+        if meeting <= self.today:
+            self.sign_at_meeting(contract, counselor)
+
+    def sign_at_meeting(self, contract, counselor) -> None:
+        """Signed at the meeting; the teacher of the course signs for the team."""
+        case = contract.case
         people = [("student", case.student.full_name, None)]
         guardian = case.student.guardians.filter(is_active=True).order_by("pk").first()
         if guardian:
@@ -486,7 +526,7 @@ class InterventionsDemo:
                 party=party,
                 name=name,
                 guardian=guardian,
-                signed_on=meeting,
+                signed_on=contract.meeting_on,
             )
 
     def date_the_day(self, day: datetime.date, marker: int) -> None:
