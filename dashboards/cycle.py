@@ -116,13 +116,16 @@ def _table(model) -> str:
 
 
 MASTERY_BY_UNIT = """
-WITH taking AS (
+WITH outcomes AS (
+    SELECT id, course_id FROM {outcome} WHERE team_id = ANY(%(teams)s) AND is_active
+), taking AS (
     SELECT DISTINCT e.student_id, s.course_id
     FROM {enrollment} e
     JOIN {section} s ON s.id = e.section_id
     JOIN {term} t ON t.id = s.term_id
     JOIN {student} st ON st.id = e.student_id
     WHERE t.start_date <= %(end)s AND t.end_date >= %(start)s AND st.is_active
+        AND s.course_id IN (SELECT course_id FROM outcomes)
 ), per_student AS (
     SELECT o.team_id, o.course_id, o.unit,
         bool_or(m.status = %(not_yet)s) AS not_yet,
@@ -132,10 +135,12 @@ WITH taking AS (
                 SELECT c.student_id, co.outcome_id
                 FROM {case_outcome} co JOIN {case} c ON c.id = co.case_id
                 WHERE c.status = ANY(%(responding)s)
+                    AND co.outcome_id IN (SELECT id FROM outcomes)
             )
             AND (m.student_id, m.outcome_id) NOT IN (
                 SELECT e.student_id, r.outcome_id
                 FROM {reteach} r JOIN {enrollment} e ON e.section_id = r.section_id
+                WHERE r.outcome_id IN (SELECT id FROM outcomes)
             )
         ) AS not_yet_without,
         bool_or(m.status = %(exceeds)s) AS exceeds,
