@@ -31,6 +31,7 @@ class GoalList(list):
         super().__init__(rows)
         self.school_id = school_id
         self.term = term
+        self.day = term_day(term)  # the day the goals are read as of
 
     @property
     def status_counts(self) -> list[tuple[str, int]]:

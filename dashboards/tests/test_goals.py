@@ -367,6 +367,7 @@ def test_partial_has_a_heading_table_headers_and_status_in_words(school):
     assert "<caption>" in html
     assert html.count('<th scope="col"') == 8
     assert html.count('<th scope="row"') == 3
+    assert f"Expected on {TODAY:%-d %b %Y}" in html
     assert "style=" not in html and "<script" not in html
     assert "3 goals of the school's teams: 1 no evidence yet, 1 on track, 1 behind" in (
         " ".join(html.split())
