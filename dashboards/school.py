@@ -6,7 +6,8 @@ pins the count). Each figure has a drill-down (`measures.py`) that lists the
 students behind it from the same querysets, so the list always adds up to the
 number that was clicked.
 
-Proficiency rests on kept mastery, which rests on finalized results only
+The rules are in docs/domain.md, "The principal's dashboard". Proficiency
+rests on kept mastery, which rests on finalized results only
 (docs/domain.md, "Mastery"); the trend reads each finalized common assessment
 of the term, a "window", with the same scoring rules as kept mastery
 (docs/domain.md, "Common assessments").
