@@ -8,9 +8,11 @@ from types import SimpleNamespace
 import pytest
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.urls import include, path
+from django.urls import include, path, reverse
 from django.utils import timezone
 
+from accounts.models import Role
+from accounts.tests.factories import TEST_PASSWORD
 from assessments.models import StudentMastery
 from dashboards import equity
 from dashboards.equity import (
@@ -24,6 +26,7 @@ from dashboards.equity import (
     students_in_term,
     subgroup_q,
 )
+from dashboards.tests.browser import assert_accessible, log_in, screenshot
 from interventions.models import Case, CaseStatus
 from schools.tests.factories import (
     CourseFactory,
@@ -32,6 +35,7 @@ from schools.tests.factories import (
     SectionFactory,
     StudentFactory,
     TermFactory,
+    staff,
 )
 from teams.tests.factories import OutcomeFactory, TeamFactory
 
@@ -631,3 +635,36 @@ def test_partial_has_headings_table_headers_links_and_words(school):
     assert "Gap" in html
     # The subgroup the school does not record says so.
     assert "Economically disadvantaged: not recorded for any" in html
+
+
+# On the principal's dashboard, in a browser ---------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_dashboard_shows_equity_accessibly_and_opens_its_students(
+    page, live_server, school
+):
+    principal = staff(
+        Role.PRINCIPAL, school=school.school, email="principal@equity.example"
+    )
+    log_in(page, live_server.url, principal.email, TEST_PASSWORD)
+    url = reverse("dashboards:school", args=[school.school.pk])
+    page.goto(f"{live_server.url}{url}?term={school.term.pk}")
+    section = page.locator("section.equity")
+    assert section.get_by_role("heading", level=2).inner_text().startswith("Equity")
+    white = section.locator("tr", has_text="White")
+    assert "Gap" in white.inner_text()
+    assert "10 points below all students" in white.inner_text()
+    assert section.get_by_text(FEWER_THAN).first.is_visible()
+    assert_accessible(page)
+    screenshot(page, "dashboard-equity")
+    # From the keyboard: the whole school's proficient students, 10 of them.
+    section.locator("a").first.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Proficient on every essential outcome assessed"
+    )
+    assert page.locator("tbody tr").count() == 10
+    assert_accessible(page)
