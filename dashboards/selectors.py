@@ -62,7 +62,9 @@ def school_summaries(*, school_ids: list[int]) -> list[SchoolSummary]:
     )
     for row in grade_rows:
         summary = summaries[row["school_id"]]
-        summary.students_by_grade.append((grade_label(row["grade_level"]), row["n"]))
+        summary.students_by_grade.append(
+            (grade_label(row["grade_level"]) or "No grade level", row["n"])
+        )
         summary.student_count += row["n"]
         summary.students_without_counselor += row["without_counselor"]
     section_rows = (

@@ -110,8 +110,12 @@ def caseload_for(
     )
     grades = sorted(
         Student.objects.filter(
-            counselor=counselor, school_id__in=school_ids, is_active=True
+            counselor=counselor,
+            school_id__in=school_ids,
+            is_active=True,
+            grade_level__isnull=False,  # ungraded students are no grade to filter by
         )
+        .order_by()  # the model's ordering would make DISTINCT keep repeats
         .values_list("grade_level", flat=True)
         .distinct()
     )

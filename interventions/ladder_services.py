@@ -280,6 +280,11 @@ def advisors_import(
                 problems.append(f"unknown mentor student ID “{mid}”")
             elif mentor.pk == student.pk:
                 problems.append("a student cannot mentor themselves")
+            elif mentor.grade_level is None or student.grade_level is None:
+                problems.append(
+                    f"mentor “{mid}” or the student has no grade level on the "
+                    "roster; a mentor is in a higher grade"
+                )
             elif mentor.grade_level <= student.grade_level:
                 problems.append(
                     f"mentor “{mid}” is in grade {mentor.grade_label}, not older "

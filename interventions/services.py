@@ -1237,6 +1237,15 @@ def mentor_assign(*, student: Student, mentor: Student | None, actor: User) -> S
             raise ValidationError({"mentor": "A student cannot mentor themselves."})
         if mentor.school_id != student.school_id:
             raise ValidationError({"mentor": "The mentor must be at the same school."})
+        if mentor.grade_level is None or student.grade_level is None:
+            raise ValidationError(
+                {
+                    "mentor": "A mentor is an older student, in a higher grade; "
+                    "the roster gives "
+                    + ("the mentor" if mentor.grade_level is None else "the student")
+                    + " no grade level."
+                }
+            )
         if mentor.grade_level <= student.grade_level:
             raise ValidationError(
                 {"mentor": "A mentor is an older student, in a higher grade."}

@@ -222,6 +222,7 @@ def test_removing_an_advisor_is_recorded(cast, login):
         ("NOPE", "No student with ID “NOPE” at Stevenson High School."),
         ("same", "A student cannot mentor themselves."),
         ("younger", "A mentor is an older student, in a higher grade."),
+        ("ungraded", "the roster gives the mentor no grade level."),
         ("foreign", "at Stevenson High School."),
     ],
 )
@@ -231,6 +232,8 @@ def test_a_bad_mentor_is_refused_and_nothing_saved(cast, login, mentor, message)
     ids = {
         "same": student.local_id,
         "younger": StudentFactory(school=cast.school, grade_level=10).local_id,
+        # An ungraded student (grade UG on the roster) is nobody's elder.
+        "ungraded": StudentFactory(school=cast.school, grade_level=None).local_id,
         "foreign": cast.foreign_student.local_id,
     }
     response = login(cast.principal).post(

@@ -169,3 +169,17 @@ def test_people_without_a_caseload_are_told_so(login, ladder, who):
 def test_anonymous_is_sent_to_log_in(client, ladder):
     response = client.get(URL)
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_an_ungraded_student_on_the_caseload_leaves_the_grade_filter_working(
+    login, ladder
+):
+    # A roster may give a student no grade level (UG, 13, PS); the caseload
+    # lists their case and offers only real grades to filter by.
+    open_case(ladder, new_student(ladder, grade_level=None))
+    open_case(ladder, new_student(ladder, grade_level=9))
+    client = login(ladder.counselor)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert len(response.context["caseload"].rows) == 2
+    assert [g for g, _ in response.context["caseload"].grades] == [9]
