@@ -350,3 +350,9 @@ def test_the_teacher_home_costs_the_same_with_more_retakes(
         action(case, ladder.teacher, due=n)
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(HOME)
+
+
+def test_the_principal_home_links_to_their_school_dashboard_only(login, cast):
+    page = login(cast.principal).get(HOME).content.decode()
+    assert reverse("dashboards:school", args=[cast.school.pk]) in page
+    assert reverse("dashboards:school", args=[cast.other_school.pk]) not in page
