@@ -194,3 +194,14 @@ def test_demo_logins_say_how_to_run_a_demo_without_it(cast, settings):
     call_command("demo_logins", stdout=out)
     assert "principal@stevenson.example" in out.getvalue()
     assert "Two-factor" not in out.getvalue()
+
+
+def test_secrets_survive_a_rotated_secret_key(cast, settings):
+    from allauth.mfa.utils import decrypt
+
+    secret = give_totp(cast.teacher)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-after-rotation-0123456789"
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    stored = Authenticator.objects.get(user=cast.teacher).data["secret"]
+    assert decrypt(stored) == secret
