@@ -41,7 +41,7 @@ from dashboards.school import (
     roster_day,
     window_scores,
 )
-from interventions.models import Group, Placement
+from interventions.models import CaseStatus, Group, Placement
 from interventions.models import Rung as LadderRung
 from schools.access import students_for
 from schools.models import Enrollment, School, Student, Term
@@ -119,13 +119,26 @@ class Drill:
         return list(self.rows)
 
 
+# The database's ids are 64-bit: a longer number names nothing, and asking for
+# it would be refused by the database.
+MAX_ID_DIGITS = 18
+
+
 def _int(params: QueryDict, name: str) -> int | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise BadFilter(f"The {name} filter “{raw}” is not a number.")
+    if not _is_id(raw):
+        raise BadFilter(f"The {name} filter “{raw}” is too large to name anything.")
     return int(raw)
+
+
+def _is_id(raw: str) -> bool:
+    """Whether `raw` can be a row's id. isdigit() alone lets through "²" and
+    other digits int() refuses."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS
 
 
 def _section_name(
@@ -304,7 +317,7 @@ def _window(*, measure, school, term, params, visible, scope):
 # Cases -----------------------------------------------------------------------------
 
 
-def _case_rows(cases, term, value: Callable) -> list[Row]:
+def _case_rows(cases, term, value: Callable) -> LazyRows:
     cases = (
         cases.select_related("student", "course", "rung")
         .annotate(section_name=_section_name(term, roster_day(term), "course_id"))
@@ -335,7 +348,7 @@ def _tier(*, measure, school, term, params, visible, scope):
         )
     if wanted == REFERRED:
         rung_condition, extra, label = "rung_id IS NULL", [], "Referred"
-    elif wanted.isdigit():
+    elif _is_id(wanted):
         rung = LadderRung.objects.filter(pk=int(wanted), school_id=school.pk).first()
         if rung is None:
             raise BadFilter(f"Tier “{wanted}” is not a rung of {school}'s ladder.")
@@ -350,17 +363,24 @@ def _tier(*, measure, school, term, params, visible, scope):
         f"SELECT student_id FROM ({sql}) p WHERE {rung_condition}",  # noqa: S608
         [*sql_params, *extra],
     )
-    cases = placed_cases(school.pk, term.start_date).filter(
-        student__in=visible, student_id__in=placed
-    )
+    # One row per student, as the pyramid counts them, with the course of the
+    # case that places them there (the first, when two do).
+    cases = placed_cases(school.pk, term.start_date).filter(student_id=OuterRef("pk"))
     if wanted == REFERRED:
-        cases = cases.filter(status="referred")
+        cases = cases.filter(status=CaseStatus.REFERRED)
     else:
-        cases = cases.filter(rung_id=int(wanted))
+        cases = cases.filter(rung_id=int(wanted)).exclude(status=CaseStatus.REFERRED)
+    students = (
+        visible.filter(pk__in=placed)
+        .annotate(
+            course_title=Subquery(cases.order_by("pk").values("course__title")[:1])
+        )
+        .order_by("last_name", "first_name", "pk")
+    )
     return (
         MEASURES["tier"],
-        "Case",
-        _case_rows(cases, term, lambda c: f"{c.rung_name}, {c.get_status_display()}"),
+        "Tier",
+        LazyRows(students, lambda s: Row(s, s.course_title or "", "", label)),
     )
 
 
@@ -421,7 +441,7 @@ def _actions(*, measure, school, term, params, visible, scope):
         actions = actions.filter(owner__isnull=True)
         scope.append("Actions with no one assigned")
     elif owner:
-        if not owner.isdigit():
+        if not _is_id(owner):
             raise BadFilter(f"The owner filter “{owner}” is not a person.")
         if not actions.filter(owner_id=int(owner)).exists():
             raise BadFilter(f"Person {owner} has no overdue case actions at {school}.")

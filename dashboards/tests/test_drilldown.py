@@ -71,7 +71,10 @@ def test_tiers_list_each_student_once(school, principal):  # noqa: F811
     )
     assert listed(get(principal, school, measure="tier", tier="referred")) == {s4.pk}
     assert listed(get(principal, school, measure="tier", tier=rungs[0].pk)) == {s1.pk}
-    assert listed(get(principal, school, measure="tier", tier=rungs[2].pk)) == {s3.pk}
+    top = get(principal, school, measure="tier", tier=rungs[2].pk)
+    assert listed(top) == {s3.pk}
+    (row,) = top.context["page"]
+    assert (row.course, row.value) == (school.biology.title, rungs[2].name)
 
 
 def test_flows_and_overdue_lists(school, principal):  # noqa: F811
