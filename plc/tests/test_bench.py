@@ -221,3 +221,38 @@ def test_sweep_bench_times_the_rebuild_the_sweeps_and_the_sql(tiny_demo, capsys)
     assert kept() == before
     assert CommonAssessment.objects.filter(status="open").count() == still_open
     assert not MasteryDirty.objects.exists()
+
+
+def test_flagging_bench_times_both_paths_and_leaves_the_database_as_it_was(
+    tiny_demo, capsys
+):
+    from accounts.models import Event, OutboxMessage
+    from bench import flagging as bench_flagging
+    from interventions.models import Case, Rung, SweepRun
+
+    def state():
+        return [
+            model.objects.count()
+            for model in (Case, Event, OutboxMessage, Rung, SweepRun, StudentMastery)
+        ]
+
+    before = state()
+
+    figures = bench_flagging.run(assessments=2, sample_schools=1)
+
+    output = capsys.readouterr().out
+    for label in (
+        "(a) daily review after a day, cases opened one at a time",
+        "(a) daily review after a day, cases opened in bulk",
+        "(b) the same review again",
+        "(c) first review of 1 schools, one at a time",
+        "(c) first review of 1 schools, in bulk",
+        "(c) first review of the whole district, in bulk",
+    ):
+        assert re.search(re.escape(label) + r" +\d+\.\d\d s", output), output
+    # Both paths open the same cases from the same state.
+    assert figures["before_counts"]["opened"] == figures["after_counts"]["opened"]
+    assert figures["sample_before"][1:] == figures["sample_after"][1:]
+    assert figures["district"][1] > 0
+    assert figures["after_counts"]["again_opened"] == 0
+    assert state() == before
