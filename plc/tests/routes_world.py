@@ -9,6 +9,10 @@ a meeting with an action item and a SMART goal; the default ladder, a case with 
 confidential note, a contract and a letter home; a roster import. The district
 has a district admin; a second district has its own admin, who sees neither.
 
+Within school a, the teacher's students are "Aldenbrook0" to "Aldenbrook2"
+(the first on the counselor's caseload, in a case and placed in the group) and
+the colleague's Biology student is "AldenbrookBio".
+
 Students of school b carry the surname "Quarrington-Vex" and IDs starting
 "88", so a page of school a that shows any of them is caught by a plain search.
 """
@@ -63,6 +67,10 @@ def _school(district, key: str, surname: str, id_prefix: str) -> SimpleNamespace
     teacher = staff(Role.TEACHER, school=school, email=f"teacher@{key}.example")
     colleague = staff(Role.TEACHER, school=school, email=f"colleague@{key}.example")
     counselor = staff(Role.COUNSELOR, school=school, email=f"counselor@{key}.example")
+    # Another counselor of the school, whose caseload is empty.
+    other_counselor = staff(
+        Role.COUNSELOR, school=school, email=f"counselor2@{key}.example"
+    )
     interventionist = staff(
         Role.INTERVENTIONIST, school=school, email=f"interventionist@{key}.example"
     )
@@ -229,6 +237,7 @@ def _school(district, key: str, surname: str, id_prefix: str) -> SimpleNamespace
         teacher=teacher,
         colleague=colleague,
         counselor=counselor,
+        other_counselor=other_counselor,
         interventionist=interventionist,
         section=section,
         other_section=other_section,

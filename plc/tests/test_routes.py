@@ -18,6 +18,7 @@ routes cannot change what the next request sees.
 """
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
@@ -38,6 +39,15 @@ from plc.tests.routes_world import CONFIDENTIAL_TEXT, FOREIGN_SURNAME, build_wor
 # The world is built once for the module (below); each test still runs in its own
 # transaction, nested inside the module's.
 pytestmark = pytest.mark.django_db
+
+# Students of school a that a role has no business with (routes_world.py): the
+# teacher's own are Algebra 1 students; the colleague teaches Biology and is on no
+# team; the interventionist's group holds only the first Algebra 1 student.
+NOT_SEEN_BY = {
+    table.TEACHER: ("AldenbrookBio",),
+    table.COLLEAGUE: ("Aldenbrook0", "Aldenbrook1", "Aldenbrook2"),
+    table.INTERVENTIONIST: ("Aldenbrook1", "Aldenbrook2", "AldenbrookBio"),
+}
 
 CONFIDENTIAL_MARK = CONFIDENTIAL_TEXT.split(": ")[1].split(" ")[0]
 OWN_SURNAME = "Aldenbrook"
@@ -97,6 +107,11 @@ def world(django_db_setup, django_db_blocker):
             table.DISTRICT: built.district_admin,
             table.FAR: built.far_admin,
         }
+        built.sessions = {}
+        for role, user in built.users.items():
+            client = Client()
+            client.force_login(user)
+            built.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
         yield built
         transaction.set_rollback(True)
 
@@ -137,6 +152,9 @@ def _leaks(role: str, body: str) -> list[str]:
         found.append("a student of the other school")
     if role == FAR and OWN_SURNAME in body:
         found.append("a student of another district")
+    for name in NOT_SEEN_BY.get(role, ()):
+        if name in body:
+            found.append(f"{name}, a student of school a they may not see")
     if role not in (PRINCIPAL, COUNSELOR) and CONFIDENTIAL_MARK in body:
         found.append("a confidential counselor note")
     return found
@@ -224,12 +242,13 @@ def check_route(name: str, rule, world) -> list[str]:
 
 
 def _log_in(world) -> None:
-    # Fresh clients for each test: a route that logs out or changes the password
-    # ends the session its client holds.
+    # Fresh clients on the module's sessions for each test: a route that logs out
+    # replaces its client's cookie. (The session itself survives: every request is
+    # rolled back.)
     world.clients = {}
-    for role, user in world.users.items():
+    for role, key in world.sessions.items():
         client = Client()
-        client.force_login(user)
+        client.cookies[settings.SESSION_COOKIE_NAME] = key
         world.clients[role] = client
 
 
@@ -291,3 +310,44 @@ def test_public_forms_refuse_a_post_without_csrf_token(name, world):
     response, _, events = call(Client(enforce_csrf_checks=True), "post", reverse(name))
     assert response.status_code == 403
     assert events == 0
+
+
+def test_another_group_is_not_found_by_its_supervisor(world):
+    # The interventionist runs the study hall, not the school's tutoring centre.
+    client = Client()
+    client.force_login(world.a.interventionist)
+    pk = world.a.unsupervised_group.pk
+    for name in ("interventions:group", "interventions:attendance"):
+        response, _, _ = call(client, "get", reverse(name, kwargs={"pk": pk}))
+        assert response.status_code == 404, name
+    response, _, _ = call(
+        client, "post", reverse("interventions:attendance", kwargs={"pk": pk})
+    )
+    assert response.status_code == 404
+
+
+def test_another_caseload_is_not_listed(world):
+    # The second counselor of school a has an empty caseload: the first
+    # counselor's students are not on it, though the cases stay open to them.
+    client = Client()
+    client.force_login(world.a.other_counselor)
+    _, body, _ = call(client, "get", reverse("interventions:caseload"))
+    assert "Aldenbrook0" not in body
+    client.force_login(world.a.counselor)
+    _, body, _ = call(client, "get", reverse("interventions:caseload"))
+    assert "Aldenbrook0" in body
+
+
+def test_another_teachers_section_is_not_found(world):
+    client = Client()
+    client.force_login(world.a.colleague)
+    section = world.a.section.pk
+    for name, kwargs in (
+        ("schools:section", {"pk": section}),
+        (
+            "assessments:grid",
+            {"pk": world.a.open_assessment.pk, "section_pk": section},
+        ),
+    ):
+        response, _, _ = call(client, "get", reverse(name, kwargs=kwargs))
+        assert response.status_code == 404, name
