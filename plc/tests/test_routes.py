@@ -351,3 +351,22 @@ def test_another_teachers_section_is_not_found(world):
     ):
         response, _, _ = call(client, "get", reverse(name, kwargs=kwargs))
         assert response.status_code == 404, name
+
+
+def test_the_sweep_finds_a_foreign_object_and_a_confidential_note(world, monkeypatch):
+    # Break the access layer on purpose: the sweep must say so, route by route.
+    from interventions.access import CaseAccess
+    from schools import views as roster_views
+    from schools.models import Section
+
+    _log_in(world)
+    monkeypatch.setattr(
+        roster_views, "section_for", lambda user, pk: Section.objects.get(pk=pk)
+    )
+    problems = check_route("schools:section", ROUTES["schools:section"], world)
+    assert "principal GET other school's: 200, expected 404" in problems
+    assert "colleague GET refused with 200, expected 404" in problems
+
+    monkeypatch.setattr(CaseAccess, "can_see_confidential", property(lambda _: True))
+    problems = check_route("interventions:case", ROUTES["interventions:case"], world)
+    assert "teacher GET own shows a confidential counselor note" in problems
