@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
@@ -35,6 +37,9 @@ if not SECRET_KEY:
     SECRET_KEY = "development-only-key-never-used-in-production"  # noqa: S105
 elif not DEBUG and len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY is too short; use at least 32 characters.")
+# Earlier keys, still accepted for what they signed or encrypted (sessions, reset
+# links, two-factor secrets) while a new SECRET_KEY takes over.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -62,17 +67,27 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Log-in, its rate limits, two-factor (TOTP) and the list of a person's
+    # sessions (docs/deployment.md, "Accounts").
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "schools.access_log.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLimitMiddleware",
+    "accounts.middleware.TwoFactorSetupMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -117,6 +132,69 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboards:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Log-in (django-allauth): by e-mail address only; accounts come from the roster,
+# so nobody signs up and nobody changes their address here.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# No "remember me": the session cookie ends with the browser, and the idle and
+# absolute limits below end the session on the server.
+ACCOUNT_SESSION_REMEMBER = False
+# Turning two-factor off, or on, asks for the password again after this long.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
+# Failed log-ins are counted per e-mail address typed (whether or not it has an
+# account, so the answer reveals nothing) and per client address; past either
+# limit, log-in is refused until the window has passed.
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{LOGIN_FAILURES_PER_ADDRESS}/{LOGIN_LOCKOUT_MINUTES}m/ip,"
+        f"{LOGIN_FAILURES_PER_ACCOUNT}/{LOGIN_LOCKOUT_MINUTES}m/key"
+    ),
+    # A whole school may reach the site from one address at 8 a.m.
+    "login": "300/m/ip",
+}
+# Behind a proxy the client's address is the last one the proxy adds to
+# X-Forwarded-For; counting the proxy's own address would lock out everyone.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int(
+    "TRUSTED_PROXY_COUNT",
+    1 if not DEBUG and env_bool("BEHIND_HTTPS_PROXY", True) else 0,
+)
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PLC"
+# A code is accepted for one 30-second step either side, so a phone whose clock
+# is a little off, or a code typed as it changes, still works; each code works
+# once.
+MFA_TOTP_TOLERANCE = 1
+# Addresses come from the roster import, not from people typing them in.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Roles whose holders must set up two-factor at their next log-in and cannot
+# use the app until they have. Empty (REQUIRE_2FA_ROLES=) turns the
+# requirement off, for a demo or a developer's machine; never in production.
+_ROLES_2FA_CAN_REQUIRE = {
+    "district_admin",
+    "principal",
+    "counselor",
+    "teacher",
+    "interventionist",
+}
+REQUIRE_2FA_ROLES = env_list("REQUIRE_2FA_ROLES", ["principal", "district_admin"])
+if unknown_roles := set(REQUIRE_2FA_ROLES) - _ROLES_2FA_CAN_REQUIRE:
+    raise ImproperlyConfigured(
+        f"REQUIRE_2FA_ROLES names {', '.join(sorted(unknown_roles))}, which is not "
+        f"a role; use any of {', '.join(sorted(_ROLES_2FA_CAN_REQUIRE))}."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -205,6 +283,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "schools.tasks.purge_access_records",
         "schedule": 60 * 60 * 24,
     },
+    "purge-old-roster-files": {
+        "task": "schools.tasks.purge_roster_files",
+        "schedule": 60 * 60 * 24,
+    },
     "purge-expired-sessions": {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": 60 * 60 * 24,
@@ -238,6 +320,9 @@ CELERY_BEAT_SCHEDULE = {
 # the student records themselves, which is what FERPA asks by default). A district
 # whose agreement sets a period puts it here; a daily job deletes older records.
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 0, minimum=0)
+# Uploaded roster files hold whole rosters; they are deleted this many days after
+# their import finished (0: kept), the run and its report staying.
+ROSTER_FILE_RETENTION_DAYS = env_int("ROSTER_FILE_RETENTION_DAYS", 30, minimum=0)
 
 # E-mail: console in development, SMTP otherwise.
 EMAIL_BACKEND = env_str(
@@ -266,19 +351,66 @@ SITE_URL = env_url(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Rate limits of log-in live in this cache, shared by every web process: the
+# database by default (the table comes with accounts' migrations), or Redis with
+# CACHE_URL=redis://…
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_url("CACHE_URL", "", schemes=("redis", "rediss", "unix")),
+            "KEY_PREFIX": "plc",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "plc_cache",
+        }
+    }
+
 # Security: strict unless DEBUG is on.
+# A session ends after this long without a request, and this long after log-in
+# whatever happens (accounts/middleware.py).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = 60 * 60 * SESSION_MAX_HOURS
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy (django-csp): the pages run only the site's own scripts
+# and styles, from files. No inline <script>, no style="" attribute, no eval, so
+# text someone typed into a field can never run as code. Templates put styles in
+# static/css and scripts in static/js; htmx is told not to inject or evaluate
+# anything (templates/base.html). No page may be framed, nor post elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "object-src": [CSP_NONE],
+    }
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preload asks browsers to ship the domain as HTTPS-only; it is hard to undo,
+    # so an operator who cannot promise HTTPS for every subdomain turns it off.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("BEHIND_HTTPS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
