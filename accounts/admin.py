@@ -62,7 +62,9 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description="Send a password-set e-mail")
     def send_password_set_emails(self, request, queryset):
-        active = queryset.filter(is_active=True)
+        # Staff imported without an e-mail hold an address under the reserved
+        # `.invalid` domain, which no mail can reach.
+        active = queryset.filter(is_active=True).exclude(email__iendswith=".invalid")
         for user in active:
             send_password_set_email(
                 user=user,
@@ -75,7 +77,11 @@ class UserAdmin(BaseUserAdmin):
         self.message_user(
             request,
             f"Password-set e-mail queued for {sent} account{'s' if sent != 1 else ''}."
-            + (f" {skipped} inactive account(s) skipped." if skipped else ""),
+            + (
+                f" {skipped} account(s) skipped: inactive, or with no e-mail address."
+                if skipped
+                else ""
+            ),
             messages.SUCCESS,
         )
 

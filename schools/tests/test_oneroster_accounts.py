@@ -80,5 +80,27 @@ def test_admin_action_sends_to_active_accounts_only(client, imported_teacher):
     assert [email["to"] for email in queued_emails()] == [
         ["ana.rivera@lakeside.example"]
     ]
-    assert "1 inactive account(s) skipped" in response.content.decode()
+    assert "1 account(s) skipped: inactive, or with no e-mail address." in (
+        response.content.decode()
+    )
     assert Event.objects.filter(type="user.password_set_sent").count() == 1
+
+
+def test_admin_action_skips_staff_imported_without_an_email(client, imported_teacher):
+    admin = User.objects.create_superuser("root@lakeside.example", "pw-not-used-1")
+    client.force_login(admin)
+    no_email = User.objects.get(sourced_id="t2")
+    no_email.email = "staff-0a1b2c@no-email.invalid"
+    no_email.save()
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {
+            "action": "send_password_set_emails",
+            "_selected_action": [imported_teacher.pk, no_email.pk],
+        },
+        follow=True,
+    )
+    assert [email["to"] for email in queued_emails()] == [
+        ["ana.rivera@lakeside.example"]
+    ]
+    assert "1 account(s) skipped" in response.content.decode()
