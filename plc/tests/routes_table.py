@@ -28,6 +28,9 @@ INTERVENTIONIST = "interventionist"
 DISTRICT = "district_admin"
 FAR = "far_admin"
 
+# A search for the other school's students by name (routes_world.FOREIGN_SURNAME).
+FOREIGN_SURNAME_QUERY = "Quarrington"
+
 ROLES = (PRINCIPAL, TEACHER, COLLEAGUE, COUNSELOR, INTERVENTIONIST, DISTRICT, FAR)
 SCHOOL_STAFF = frozenset({PRINCIPAL, TEACHER, COLLEAGUE, COUNSELOR, INTERVENTIONIST})
 EVERYONE = frozenset(ROLES)
@@ -457,3 +460,61 @@ ROUTES: dict[str, Rule] = {
         post=CASE_WORKERS,
     ),
 }
+
+
+# The same routes again with the query strings that change what they show: every
+# export of a page, a search, and filters that name the other school's objects.
+# The rule's refusals and foreign checks run again; a filter naming the other
+# school's object may answer 200 or 400, but never with its students.
+def _foreign_filter(measure, key, attr):
+    return lambda s, w: f"?measure={measure}&{key}={getattr(w.b, attr).pk}"
+
+
+VARIANTS: list[tuple[str, dict]] = [
+    ("dashboards:school_students", {"query": "?measure=students&format=csv"}),
+    ("dashboards:school_students", {"query": "?measure=review_overdue&format=csv"}),
+    ("dashboards:school_students", {"query": "?measure=waitlist"}),
+    *[
+        (
+            "dashboards:school_students",
+            {"query": _foreign_filter(measure, key, attr), "get_ok": (200, 400)},
+        )
+        for measure, key, attr in (
+            ("kept_not_yet", "team", "team"),
+            ("kept_not_yet", "outcome", "outcome"),
+            ("kept_assessed", "course", "course"),
+            ("window", "assessment", "finalized"),
+        )
+    ],
+    # Another school's term is not found, like any foreign object.
+    (
+        "dashboards:school",
+        {"query": lambda s, w: f"?term={w.b.section.term_id}", "get_ok": (404,)},
+    ),
+    ("dashboards:district", {"query": "?format=csv"}),
+    ("schools:students", {"query": f"?q={FOREIGN_SURNAME_QUERY}"}),
+    ("schools:students", {"query": "?q=88"}),
+    *[
+        (
+            "dashboards:school_export",
+            {"args": lambda s, w, t=t: {"school_id": s.school.pk, "table": t}},
+        )
+        for t in (
+            "proficiency",
+            "pyramid",
+            "flows",
+            "overdue",
+            "people",
+            "groups",
+            "equity",
+            "goals",
+        )
+    ],
+    *[
+        (
+            "assessments:data_export",
+            {"args": lambda s, w, t=t: {"pk": s.finalized.pk, "table": t}},
+        )
+        for t in ("outcomes", "items", "exceeds")
+    ],
+]

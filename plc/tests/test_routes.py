@@ -17,6 +17,8 @@ at the end, and every request runs in a savepoint rolled back after it, so the
 routes cannot change what the next request sees.
 """
 
+import dataclasses
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -257,6 +259,18 @@ def test_route(name, world):
     _log_in(world)
     problems = check_route(name, ROUTES[name], world)
     assert not problems, f"{name}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    table.VARIANTS,
+    ids=[f"{name}-{i}" for i, (name, _) in enumerate(table.VARIANTS)],
+)
+def test_route_variant(name, overrides, world):
+    _log_in(world)
+    rule = dataclasses.replace(ROUTES[name], **overrides)
+    problems = check_route(name, rule, world)
+    assert not problems, f"{name} {overrides}:\n  " + "\n  ".join(problems)
 
 
 def test_admin_is_for_superusers_only(world):
