@@ -140,7 +140,10 @@ def broker():
     client = redis.Redis.from_url(redis_url())
     queue = f"plc-test-kill-{uuid.uuid4().hex[:12]}"
     yield client, queue
-    client.delete(queue, "unacked", "unacked_index", "unacked_mutex")
+    # The queue, its bindings, and the unacknowledged-message records.
+    client.delete(
+        "unacked", "unacked_index", "unacked_mutex", *client.keys(f"*{queue}*")
+    )
 
 
 @pytest.fixture
