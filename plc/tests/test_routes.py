@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import Event
 from plc.tests import routes_table as table
@@ -124,11 +125,11 @@ def _body(response) -> str:
     return response.content.decode(errors="replace")
 
 
-def call(client, method: str, url: str):
+def call(client, method: str, url: str, data=None):
     """One request in a savepoint rolled back after it; (response, body, events)."""
     with transaction.atomic():
         before = Event.objects.count()
-        response = getattr(client, method)(url, {})
+        response = getattr(client, method)(url, data or {})
         body = _body(response)
         events = Event.objects.count() - before
         transaction.set_rollback(True)
@@ -384,3 +385,81 @@ def test_the_sweep_finds_a_foreign_object_and_a_confidential_note(world, monkeyp
     monkeypatch.setattr(CaseAccess, "can_see_confidential", property(lambda _: True))
     problems = check_route("interventions:case", ROUTES["interventions:case"], world)
     assert "teacher GET own shows a confidential counselor note" in problems
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+# POSTs by someone who may use the route, each naming one object of the other
+# school in its data; (route, its address, the data with a's and with b's
+# objects, the role). With a's the change is made (so the check can fail); with
+# b's nothing is written.
+FOREIGN_POSTS = [
+    (
+        "interventions:group_place",
+        lambda w: reverse("interventions:group_place", args=[w.a.group.pk]),
+        lambda s: {"student": s.students[1].pk},
+        PRINCIPAL,
+    ),
+    (
+        "teams:members",
+        lambda w: reverse("teams:members", args=[w.a.team.pk]),
+        lambda s: {"user": s.colleague.pk, "role": "member"},
+        PRINCIPAL,
+    ),
+    (
+        "teams:create",
+        lambda w: reverse("teams:create", args=[w.a.school.pk]),
+        lambda s: {
+            "name": "Geometry team",
+            "kind": "course",
+            "courses": [s.other_section.course_id],
+            "mastery_method": "latest",
+            "mastery_weight": "0.65",
+            "mastery_n": "3",
+        },
+        PRINCIPAL,
+    ),
+    (
+        "teams:meeting_create",
+        lambda w: reverse("teams:meeting_create", args=[w.a.team.pk]),
+        lambda s: {"kind": "team", "held_on": _today(), "attendees": [s.teacher.pk]},
+        table.TEACHER,
+    ),
+    (
+        "interventions:advisor_assign",
+        lambda w: reverse(
+            "interventions:advisor_assign", args=[w.a.school.pk, w.a.students[1].pk]
+        ),
+        lambda s: {"advisor": s.colleague.pk},
+        COUNSELOR,
+    ),
+    (
+        "interventions:case_open",
+        lambda w: reverse("interventions:case_open") + f"?student={w.a.students[1].pk}",
+        lambda s: {
+            "course": s.course.pk,
+            "outcomes": [s.outcome.pk],
+            "reason": "Missed the unit test",
+        },
+        COUNSELOR,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "data", "role"), FOREIGN_POSTS, ids=[p[0] for p in FOREIGN_POSTS]
+)
+def test_a_post_naming_the_other_schools_object_changes_nothing(
+    name, url, data, role, world
+):
+    _log_in(world)
+    client = world.clients[role]
+    url = url(world)
+    response, _, events = call(client, "post", url, data(world.b))
+    assert response.status_code < 500
+    assert events == 0, f"{name} wrote {events} event(s) for another school's object"
+    response, _, events = call(client, "post", url, data(world.a))
+    assert response.status_code < 500
+    assert events > 0, f"{name} with the school's own object changed nothing"
