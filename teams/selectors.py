@@ -154,14 +154,47 @@ def scope_counts(
     all_students = set().union(*students_of.values()) if students_of else set()
     all_outcomes = {pk for scope in scopes for pk in outcomes(scope)}
     levels = proficiency_for(student_ids=all_students, outcome_ids=all_outcomes)
+    by_outcome = _by_outcome(levels)
     return [
-        count_proficient(
+        _count_from_rows(
             students=students_of[scope.course_id],
             outcome_ids=outcomes(scope),
-            proficiency=levels,
+            by_outcome=by_outcome,
         )
         for scope in scopes
     ]
+
+
+def _by_outcome(proficiency: Proficiency) -> dict[int, dict[int, str]]:
+    """The levels regrouped as outcome -> student -> level."""
+    grouped: dict[int, dict[int, str]] = defaultdict(dict)
+    for (student, outcome), level in proficiency.items():
+        grouped[outcome][student] = level
+    return grouped
+
+
+def _count_from_rows(
+    *,
+    students: Collection[int],
+    outcome_ids: Collection[int],
+    by_outcome: Mapping[int, Mapping[int, str]],
+) -> ProficiencyCount:
+    """`count_proficient`, walking the outcomes' evidence rather than every
+    student times every outcome: a school's goals read tens of thousands of
+    levels, most scopes only a few outcomes' worth."""
+    measured: set[int] = set()
+    short: set[int] = set()  # with a level in scope that is not proficient
+    for outcome in set(outcome_ids):
+        for student, level in by_outcome.get(outcome, {}).items():
+            if student in students:
+                measured.add(student)
+                if level not in PROFICIENT_LEVELS:
+                    short.add(student)
+    return ProficiencyCount(
+        students=len(students),
+        measured=len(measured),
+        proficient=len(measured - short),
+    )
 
 
 def scope_progress(
