@@ -174,13 +174,19 @@ def caseload_for(
     )
 
 
+def _is_id(raw: str) -> bool:
+    """Whether `raw` can be a row's id: isdigit() alone lets through "²",
+    which int() refuses, and a 64-bit id has at most 18 digits here."""
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18
+
+
 def _filtered(cases, rung, course, grade, rungs, courses, grades):
     if rung:
-        if not rung.isdigit() or int(rung) not in {r.pk for r in rungs}:
+        if not _is_id(rung) or int(rung) not in {r.pk for r in rungs}:
             raise UnknownFilter(f"“{rung}” is not a rung of your school's ladder.")
         cases = cases.filter(rung_id=int(rung))
     if course:
-        if not course.isdigit() or int(course) not in {c.pk for c in courses}:
+        if not _is_id(course) or int(course) not in {c.pk for c in courses}:
             raise UnknownFilter(
                 f"“{course}” is not a course with a case on your caseload."
             )

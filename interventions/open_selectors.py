@@ -78,7 +78,8 @@ def student_search(*, user, query: str) -> StudentSearch:
     """Students the user may open a case for, by name or student ID, each
     with their open cases. Three queries, whatever the number found."""
     query = query.strip()
-    if not query:
+    # No name or ID holds a NUL, and the database refuses to compare one.
+    if not query or "\x00" in query:
         return StudentSearch(query, [], False)
     found = list(
         openable_students(user)
@@ -103,7 +104,7 @@ def student_search(*, user, query: str) -> StudentSearch:
 def student_to_open(user, pk: str) -> Student:
     """The student, for someone who may open a case for them; anyone else, or
     a pk that names nobody, answers 404."""
-    if not str(pk).isdigit():
+    if not (str(pk).isascii() and str(pk).isdigit() and len(str(pk)) <= 18):
         raise Http404("No such student.")
     student = get_object_or_404(
         openable_students(user).select_related("school", "counselor"), pk=int(pk)

@@ -10,6 +10,7 @@ so a test can say "nothing was written" by comparing two counts.
 import codecs
 import csv
 import io
+import re
 
 from django.apps import apps
 from django.db import connection
@@ -20,11 +21,13 @@ PROJECT_APPS = ("accounts", "schools", "teams", "assessments", "interventions")
 
 # For tests that touch the database on every example: few examples, no deadline.
 db_settings = settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
+# For tests that post one example to several pages.
+few_settings = settings(db_settings, max_examples=10)
 
 NASTY = [
     "",
@@ -132,12 +135,17 @@ def row_counts() -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+# The record of access is written by reads of student data, refused or not.
+READ_RECORDS = {"schools_accessrecord", "schools_accessedstudent"}
+
+
 def written(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    """Tables whose row count changed, with the change."""
+    """Tables whose row count changed, with the change (the record of access
+    aside)."""
     return {
         table: after[table] - before[table]
         for table in after
-        if after[table] != before[table]
+        if after[table] != before[table] and table not in READ_RECORDS
     }
 
 
@@ -167,3 +175,30 @@ def _forms_in(context):
             ):
                 seen.add(id(value))
                 yield value
+
+
+_NAME = re.compile(r'\bname="([^"]+)"')
+
+
+def field_names(html: bytes | str) -> list[str]:
+    """The names of the fields of every form on a page, as a browser would post
+    them (the CSRF token aside)."""
+    text = html.decode() if isinstance(html, bytes) else html
+    return sorted(set(_NAME.findall(text)) - {"csrfmiddlewaretoken"})
+
+
+def value() -> st.SearchStrategy:
+    """One posted value: hostile text, or the same key sent twice."""
+    return st.one_of(hostile_text(), st.lists(hostile_text(), min_size=2, max_size=2))
+
+
+def post_hostile(client, url: str, data: dict, **extra):
+    """Post `data`; never a server error, and a refusal writes nothing. A save
+    that writes anything records who did it (accounts.Event)."""
+    before = row_counts()
+    response = client.post(url, data, **extra)
+    assert response.status_code < 500, url
+    change = written(before, row_counts())
+    if refused(response):
+        assert change == {}, (url, change)
+    return response, change
