@@ -195,15 +195,15 @@ _KEPT_FROM = """
       FROM {mastery} m
       JOIN {outcome} o ON o.id = m.outcome_id
       JOIN {team} t ON t.id = o.team_id
-      JOIN {student} st ON st.id = m.student_id
       JOIN (SELECT DISTINCT e.student_id, s.course_id
               FROM {enrollment} e
               JOIN {section} s ON s.id = e.section_id
-             WHERE s.term_id = ANY(%(terms)s)
+              JOIN {student} st ON st.id = e.student_id
+             WHERE s.term_id = ANY(%(terms)s) AND st.is_active
                AND (e.begin_date IS NULL OR e.begin_date <= %(day)s)
                AND (e.end_date IS NULL OR e.end_date >= %(day)s)) taking
         ON taking.student_id = m.student_id AND taking.course_id = o.course_id
-     WHERE t.school_id = ANY(%(schools)s) AND o.is_active AND st.is_active
+     WHERE t.school_id = ANY(%(schools)s) AND o.is_active
 """
 
 
