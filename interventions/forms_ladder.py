@@ -297,6 +297,10 @@ class AdvisorUploadForm(forms.Form):
                     f"Row {number}: {len(cells)} cells for {len(header)} columns."
                 )
                 continue
+            if any("\x00" in c for c in cells):
+                # The database refuses NULs in text; no ID or e-mail holds one.
+                errors.append(f"Row {number}: a cell holds a NUL character.")
+                continue
 
             def cell(name, cells=cells):
                 index = column.get(name)

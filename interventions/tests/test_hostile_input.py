@@ -230,3 +230,18 @@ def test_opening_for_a_student_that_is_no_id_is_not_found(ladder, login, raw):
         reverse("interventions:case_open"), {"student": raw}
     )
     assert response.status_code == 404
+
+
+def test_an_advisors_file_with_a_nul_is_refused_naming_the_row(ladder, login):
+    content = (
+        b"student_id,advisor_email\r\n" + ladder.taught_students[0].local_id.encode()
+    )
+    content += b"\x00,teacher@stevenson.example\r\n"
+    before = row_counts()
+    response = login(ladder.principal).post(
+        reverse("interventions:advisors_upload", args=[ladder.school.pk]),
+        {"file": SimpleUploadedFile("advisors.csv", content)},
+    )
+    assert response.status_code == 200
+    assert "Row 2: a cell holds a NUL character." in response.content.decode()
+    assert written(before, row_counts()) == {}
