@@ -811,7 +811,12 @@ def mastery_rebuild(*, school_ids: Collection[int] | None = None) -> kept.Rebuil
 
 def reteach_items_refresh(*, assessment: CommonAssessment) -> list[ReteachItem]:
     """A reteach item for each section where fewer than the school's threshold
-    reached mastery on an outcome of this assessment; idempotent."""
+    reached mastery on an outcome of this assessment; idempotent. A retake
+    makes none: it is given to the students not yet proficient, so its class
+    rates say nothing about the lesson (docs/domain.md, "Core-instruction
+    triage")."""
+    if assessment.is_retake:
+        return []
     threshold = reteach_threshold(assessment.team)
     created = []
     for rate in section_outcome_rates(assessment):

@@ -128,6 +128,36 @@ def test_a_retake_counts_once_it_is_finalized(exam):
     assert kept_levels(student)["ALG1.EO1"] == ("not_yet", Decimal("70.833"), 2)
 
 
+def test_a_retake_makes_no_reteach_item(exam):
+    """A retake is given to the students not yet proficient, so its class rates
+    say nothing about the lesson: below the threshold, as they nearly always
+    are, they must not hold those students back again (docs/domain.md,
+    "Core-instruction triage")."""
+    from assessments.models import ReteachItem
+
+    for student, values in zip(
+        exam.taught_students,
+        [["4", "2", "4"], ["0", "0", "4"], ["1", "1", "4"]],
+        strict=True,
+    ):
+        fill(exam, student, values)
+    finalize(exam)
+    services.mastery_refresh()
+    assert ReteachItem.objects.count() == 1
+    retake = services.retake_create(
+        original=exam.assessment,
+        administered_on=exam.assessment.administered_on + datetime.timedelta(days=9),
+        actor=exam.teacher,
+    )
+    services.assessment_open(assessment=retake, actor=exam.teacher)
+    for student in exam.taught_students[1:]:
+        fill(exam, student, ["1", "0", "4"], retake, list(retake.items.all()))
+    finalize(exam, retake)
+
+    assert ReteachItem.objects.count() == 1
+    assert services.reteach_items_refresh(assessment=retake) == []
+
+
 def test_reopening_withdraws_the_results_until_they_are_finalized_again(exam):
     student = exam.taught_students[0]
     fill(exam, student, ["4", "2", "4"])
