@@ -9,8 +9,13 @@ The table of rules is `routes_table.ROUTES`; a route without an entry fails
   404 for the same object of the other school;
 - a POST without a CSRF token, from someone who may POST → 403, nothing changed;
 - no page of school a shows a student of school b, nor of either to another
-  district's admin; no page but a counselor's or principal's shows a
+  district's admin, nor a student of school a to a teacher or supervisor with no
+  business with them; no page but a counselor's or principal's shows a
   confidential note.
+
+The same runs again for the routes' exports, searches and filters that name the
+other school's objects (`routes_table.VARIANTS`); POSTs that name the other
+school's objects in their data change nothing; the admin is for superusers only.
 
 The world is built once for the module inside a transaction that is rolled back
 at the end, and every request runs in a savepoint rolled back after it, so the
