@@ -201,4 +201,6 @@ def post_hostile(client, url: str, data: dict, **extra):
     change = written(before, row_counts())
     if refused(response):
         assert change == {}, (url, change)
+    elif change:
+        assert change.get("accounts_event", 0) >= 1, (url, "saved unrecorded", change)
     return response, change
