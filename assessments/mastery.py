@@ -13,6 +13,7 @@ parameter a method reads from its caller, so no default lives here.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,19 @@ class Mastery:
         if self.needed is None:
             return ""
         return f"{self.at_cut} of {self.needed} scores at the cut"
+
+
+PROGRESS = re.compile(r"^(\d+) of (\d+) scores at the cut$")
+
+
+def still_gathering(method: str, progress: str, score_count: int) -> bool:
+    """Under `n_mastery`, a student not yet proficient whose every score so far
+    reaches the cut, just fewer than n of them, has missed nothing: they are
+    still gathering evidence, not behind (docs/domain.md, "Flagging")."""
+    if method != "n_mastery":
+        return False
+    match = PROGRESS.match(progress)
+    return bool(match) and score_count > 0 and int(match[1]) == score_count
 
 
 def _fmt(number: float) -> str:

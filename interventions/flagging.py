@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from assessments.mastery import still_gathering
 from assessments.models import CommonAssessment, ReteachItem, StudentMastery
 from interventions import selectors
 from interventions.bulk_open import Opening, cases_open_bulk
@@ -41,6 +42,7 @@ class FlagCounts:
     outcomes_added: int = 0
     held_for_reteach: int = 0
     already_decided: int = 0
+    still_gathering: int = 0
     cases: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -49,6 +51,7 @@ class FlagCounts:
             "outcomes_added": self.outcomes_added,
             "held_for_reteach": self.held_for_reteach,
             "already_decided": self.already_decided,
+            "still_gathering": self.still_gathering,
         }
 
 
@@ -84,6 +87,11 @@ def flag_students(
     rows = [
         m for m in rows if (m.student_id, m.outcome.course_id) in enrolled
     ]  # only courses they take now
+    gathering = {
+        m.pk for m in rows if still_gathering(m.method, m.progress, m.score_count)
+    }
+    counts.still_gathering = len(gathering)
+    rows = [m for m in rows if m.pk not in gathering]
     held = _held_for_reteach(school, rows, enrolled)
     snapshots = selectors.mastery_snapshots(
         sorted({m.student_id for m in rows}), sorted({m.outcome_id for m in rows})

@@ -94,6 +94,26 @@ def test_a_student_not_yet_proficient_is_flagged_once(ladder, no_reteach_wait):
     assert Case.objects.filter(student=student).count() == 1
 
 
+def test_under_n_mastery_a_student_with_every_score_at_the_cut_is_not_flagged(
+    ladder, no_reteach_wait
+):
+    # Three scores at the cut are needed; one at the cut is "1 of 3": not yet
+    # proficient, but nothing missed. A score below the cut is a miss.
+    student = ladder.taught_students[0]
+    outcome = ladder.outcomes[0]
+    ladder.team.mastery_method, ladder.team.mastery_n = "n_mastery", 3
+    ladder.team.save()
+    finalized(ladder, outcome, student, 9, MONDAY - datetime.timedelta(7))
+
+    counts = flag_students(school=ladder.school, on=MONDAY)
+    assert (counts.opened, counts.still_gathering) == (0, 1)
+    assert not Case.objects.filter(student=student).exists()
+
+    finalized(ladder, outcome, student, 3, MONDAY - datetime.timedelta(1))
+    counts = flag_students(school=ladder.school, on=MONDAY)
+    assert (counts.opened, counts.still_gathering) == (1, 0)
+
+
 def test_a_new_outcome_is_added_to_the_open_case(ladder, no_reteach_wait):
     student = ladder.taught_students[0]
     finalized(ladder, ladder.outcomes[0], student, 4, MONDAY)
