@@ -390,3 +390,26 @@ def test_every_page_of_every_role_is_accessible_under_the_policy(
     assert sorted(set(visited)) == sorted(
         {name for names in visits.values() for name in names}
     )
+
+
+def test_a_violation_of_the_policy_is_caught(browser, live_server):
+    """The collector sees what the policy refuses: a style attribute and an inline
+    script added to a served page, as a template with them would."""
+    context = browser.new_context()
+    context.add_init_script(COLLECT_VIOLATIONS)
+    page = context.new_page()
+    page.goto(live_server.url + reverse("accounts:login"), wait_until="load")
+    assert page.evaluate("window.__cspViolations") == []
+    page.evaluate(
+        """() => {
+            document.body.insertAdjacentHTML("beforeend", '<p style="color:red">x</p>');
+            const script = document.createElement("script");
+            script.textContent = "window.ran = true";
+            document.body.append(script);
+        }"""
+    )
+    page.wait_for_function("window.__cspViolations.length >= 2")
+    found = " ".join(page.evaluate("window.__cspViolations"))
+    assert "style-src" in found and "script-src" in found
+    assert page.evaluate("window.ran") is None
+    context.close()
