@@ -67,6 +67,20 @@ def schools_due(now: datetime.datetime) -> list[School]:
     ]
 
 
+def close_dead_runs(school: School) -> int:
+    """Mark failed the school's daily runs still "running": called under the
+    school's lock, which a live review holds for as long as it runs, so such a
+    run's worker died (the lock dies with its connection)."""
+    return SweepRun.objects.filter(
+        school=school, kind=SweepRun.Kind.DAILY, status=SweepRun.Status.RUNNING
+    ).update(
+        status=SweepRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="The review stopped before it finished (its worker was stopped or "
+        "lost); the next review of the school went on from where it was.",
+    )
+
+
 @shared_task(acks_late=True)
 def daily_reviews() -> int:
     """Beat runs this every quarter hour; it reviews each school once a day."""
@@ -78,6 +92,7 @@ def daily_reviews() -> int:
         with school_lock(school.pk) as got:
             if not got:
                 continue  # another worker is reviewing this school
+            close_dead_runs(school)
             if SweepRun.objects.filter(
                 school=school,
                 kind=SweepRun.Kind.DAILY,

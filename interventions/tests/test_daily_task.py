@@ -75,3 +75,21 @@ def test_a_run_cut_short_is_finished_by_the_next_without_doubling(ladder, monkey
             ).count()
             == 1
         )
+
+
+def test_a_run_whose_worker_died_is_marked_failed_by_the_next(cast):
+    # A worker killed mid-review leaves its run "running". The next review of
+    # the school holds the school's lock, so no live review can be running:
+    # the old one is closed as failed, saying why, and the principal's page and
+    # /healthz stop showing a review in progress for good.
+    with time_machine.travel(local(DAY, 6, 5), tick=False):
+        dead = SweepRun.objects.create(
+            school=cast.school, kind=SweepRun.Kind.DAILY, as_of=DAY
+        )
+    with time_machine.travel(local(DAY, 6, 30), tick=False):
+        assert daily_reviews() == 2
+    dead.refresh_from_db()
+    assert dead.status == SweepRun.Status.FAILED
+    assert dead.finished_at == local(DAY, 6, 30)
+    assert "stopped before it finished" in dead.error
+    assert SweepRun.objects.get(school=cast.school, status="succeeded").as_of == DAY
