@@ -12,9 +12,12 @@ a copy. The simulated staff are 80% reading pages (teachers' homes, rosters,
 student records, grids and data pages; counselors' caseloads and cases;
 principals' pages), 15% entering results cell by cell in grids of their own and
 5% exporting tables as CSV, each logged in as a real account of the demo
-school. Prints, for reads, writes and exports: requests, failures, median, 95th
-percentile and worst in ms, and whether the targets hold (p95 under 500 ms for
-reads and 1 s for writes, no failures).
+school. Their pace is that of people at work: a reader opens a page every 15
+to 45 seconds, a teacher entering results saves a cell every 2 to 6 seconds,
+an exporter downloads a table every 30 to 90 seconds. Prints, for reads,
+writes and exports: requests, failures, median, 95th percentile and worst in
+ms, and whether the targets hold (p95 under 500 ms for reads and 1 s for
+writes, no failures).
 
 Production settings (DEBUG off) except for HTTPS: the server is plain HTTP on
 127.0.0.1, so the HTTPS redirect and HSTS are off for the run, and the

@@ -99,8 +99,10 @@ def url_kind(url: str) -> str:
 
 
 class Reader(Staff):
+    """Opens a page, reads it for half a minute or so, opens the next."""
+
     fixed_count = PLAN["counts"]["read"]
-    wait_time = between(5, 15)
+    wait_time = between(15, 45)
     slots = PLAN["readers"]
 
     @task
@@ -110,7 +112,7 @@ class Reader(Staff):
 
 class Exporter(Staff):
     fixed_count = PLAN["counts"]["export"]
-    wait_time = between(10, 30)
+    wait_time = between(30, 90)
     slots = PLAN["exporters"]
 
     @task
