@@ -17,9 +17,10 @@ import datetime
 import io
 import zipfile
 
+import psycopg2
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -99,7 +100,7 @@ def export_zip(**cells) -> bytes:
 
 @pytest.mark.xfail(
     strict=True,
-    raises=IntegrityError,
+    raises=psycopg2.IntegrityError,
     reason="The importer matches a teacher's enrollment by its sourcedId alone: "
     "when tonight's export gives the id of yesterday's enrollment of another "
     "teacher and class, the update breaks the one-row-per-teacher-and-class "
