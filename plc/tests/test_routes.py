@@ -7,7 +7,8 @@ The table of rules is `routes_table.ROUTES`; a route without an entry fails
 - a role without the right → the rule's refusal (403 or 404);
 - a role with the right → its page (or redirect) for its own school's object, and
   404 for the same object of the other school;
-- a POST without a CSRF token, from someone who may POST → 403, nothing changed;
+- a POST or DELETE without a CSRF token, from someone who may POST → 403,
+  nothing changed; a POST to a page that takes none changes nothing;
 - no page of school a shows a student of school b, nor of either to another
   district's admin, nor a student of school a to a teacher or supervisor with no
   business with them; no page but a counselor's or principal's shows a
@@ -235,16 +236,27 @@ def check_route(name: str, rule, world) -> list[str]:
                 for leak in _leaks(role, body):
                     problems.append(f"{role} {method.upper()} refusal shows {leak}")
 
-    # A POST without a CSRF token, from someone who may POST.
+    # A POST (or DELETE) without a CSRF token, from someone who may POST.
     if rule.post:
         role = next(r for r in ROLES if r in rule.post)
         client = Client(enforce_csrf_checks=True)
-        client.force_login(world.users[role])
-        response, _, events = call(client, "post", own)
-        if response.status_code != 403 or events:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+        for method in ("post", "delete"):
+            response, _, events = call(client, method, own)
+            if response.status_code != 403 or events:
+                problems.append(
+                    f"{role} {method.upper()} without CSRF token: "
+                    f"{response.status_code}, {events} event(s) written; "
+                    "expected 403 and nothing changed"
+                )
+    # A page that takes no POST changes nothing when one comes anyway.
+    elif rule.get:
+        role = next(r for r in ROLES if r in rule.get)
+        response, _, events = call(world.clients[role], "post", own)
+        if response.status_code >= 500 or events:
             problems.append(
-                f"{role} POST without CSRF token: {response.status_code}, "
-                f"{events} event(s) written; expected 403 and nothing changed"
+                f"{role} POST to a page that takes none: {response.status_code}, "
+                f"{events} event(s) written"
             )
     return problems
 
