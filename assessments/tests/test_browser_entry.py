@@ -4,7 +4,7 @@ import pytest
 
 from accounts.tests.factories import TEST_PASSWORD
 from assessments.models import ItemScore, StudentMastery
-from dashboards.tests.browser import assert_accessible, log_in, screenshot
+from dashboards.tests.browser import assert_accessible, log_in, screenshot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,8 +16,14 @@ def test_keyboard_only_entry_of_a_whole_section(page, live_server, exam):
     )
     assert_accessible(page)
     students = sorted(exam.taught_students, key=lambda s: (s.last_name, s.first_name))
-    first = page.locator("input[data-item]").first
-    first.focus()
+    # From the top of the page to the first cell with Tab alone, as a person would.
+    for _ in range(100):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('input[data-item]')"):
+            break
+    assert page.evaluate(
+        "document.activeElement === document.querySelector('input[data-item]')"
+    ), "Tab does not reach the grid's first cell"
     # Row by row: points, Tab to the next item; the last item of a row is followed
     # by Enter, which goes down, then Home-style arrows back to the first item.
     rows = [["3", "2", "4"], ["1", "a", "2"], ["4", "2", "x"]]
@@ -36,7 +42,7 @@ def test_keyboard_only_entry_of_a_whole_section(page, live_server, exam):
             page.keyboard.press("ArrowLeft")
             page.keyboard.press("ArrowLeft")
     page.keyboard.press("Tab")  # leave the last cell so it saves
-    page.wait_for_function("document.querySelectorAll('.just-saved').length >= 9")
+    wait_for(page, "document.querySelectorAll('.just-saved').length >= 9")
     saved = {
         (score.student_id, score.item.number): (score.points, score.mark)
         for score in ItemScore.objects.select_related("item")
@@ -113,7 +119,7 @@ def test_a_pasted_column_fills_downwards(page, live_server, exam):
     posts = count_posts(page)
     page.locator("input[data-item]").first.focus()
     paste_text(page, "4\n3\n2\n")
-    page.wait_for_function("document.querySelectorAll('.just-saved').length >= 3")
+    wait_for(page, "document.querySelectorAll('.just-saved').length >= 3")
     assert sorted(
         ItemScore.objects.filter(item__number=1).values_list("points", flat=True)
     ) == [2, 3, 4]
@@ -162,7 +168,7 @@ def test_a_pasted_block_is_one_request_and_bad_cells_are_marked(
     # Correcting a marked cell by typing saves it alone, as before.
     page.locator(f"#value-{students[1].pk}-{exam.items[1].pk}").fill("1")
     page.keyboard.press("Tab")
-    page.wait_for_function("document.querySelectorAll('.cell-error').length === 1")
+    wait_for(page, "document.querySelectorAll('.cell-error').length === 1")
     assert len(posts) == 2 and posts[1].endswith("/cell/")
 
 
@@ -181,12 +187,13 @@ def test_the_lead_reads_a_students_history_with_the_keyboard(page, live_server, 
     first.select_text()
     page.keyboard.type("4")
     page.keyboard.press("Tab")
-    page.wait_for_function(
-        "document.getElementById('grid-status').textContent.includes('Saved')"
+    wait_for(
+        page, "document.getElementById('grid-status').textContent.includes('Saved')"
     )
-    page.wait_for_function(
+    wait_for(
+        page,
         f"document.querySelector('#value-{students[0].pk}-{exam.items[0].pk}')"
-        ".dataset.version === '2'"
+        ".dataset.version === '2'",
     )
     first = page.locator("input[data-item]").first
     first.focus()
@@ -206,7 +213,7 @@ def test_the_lead_reads_a_students_history_with_the_keyboard(page, live_server, 
     screenshot(page, "entry-grid-history")
     assert_accessible(page)
     page.keyboard.press("Escape")
-    page.wait_for_function("!document.getElementById('history-dialog').open")
+    wait_for(page, "!document.getElementById('history-dialog').open")
     assert page.evaluate("document.activeElement.dataset.history") == ""
     assert link.get_attribute("tabindex") == "-1"  # Tab still goes item to item
     page.keyboard.press("ArrowRight")

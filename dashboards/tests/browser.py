@@ -54,6 +54,21 @@ def _type_code(page, secret: str, *, button: str) -> None:
     raise AssertionError(f"no code was accepted for the authenticator at {page.url}")
 
 
+def wait_for(page, expression: str, *, timeout: float = 30_000) -> None:
+    """Wait until the JavaScript `expression` is true in the page.
+
+    Playwright's own wait_for_function builds its predicate with eval inside the
+    page, which the Content Security Policy refuses (no 'unsafe-eval');
+    page.evaluate goes through the browser's debugging protocol instead."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"still false after {timeout / 1000:g} s: {expression}"
+            )
+        page.wait_for_timeout(50)
+
+
 def axe_violations(page) -> list[dict]:
     """WCAG 2.1 A and AA violations that axe-core finds on the current page."""
     # Evaluated through the browser's debugging protocol, not added as a <script>

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from dashboards.tests.browser import assert_accessible, log_in, screenshot
+from dashboards.tests.browser import assert_accessible, log_in, screenshot, wait_for
 from schools.demo import DEMO_PASSWORD, DemoBuilder, demo_logins
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,9 +79,10 @@ def test_student_search_filters_as_you_type(page, live_server, demo):
     page.wait_for_load_state("networkidle")
     assert_accessible(page)
     page.get_by_label("Name or student ID").fill("100003")
-    page.wait_for_function(
+    wait_for(
+        page,
         "document.querySelector('#student-results p')"
-        ".textContent.startsWith('1 student')"
+        ".textContent.startsWith('1 student')",
     )
     assert page.locator("#student-results tbody tr").count() == 1
     screenshot(page, "student-search")

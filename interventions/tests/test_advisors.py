@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.events import EventType
 from accounts.models import Event, Role
 from accounts.tests.factories import TEST_PASSWORD
-from dashboards.tests.browser import assert_accessible, log_in, screenshot
+from dashboards.tests.browser import assert_accessible, log_in, screenshot, wait_for
 from interventions import ladder_services
 from interventions.ladder_services import AdvisorRow
 from schools.models import AccessedStudent, Student
@@ -483,9 +483,7 @@ def test_the_advisors_pages_pass_axe_and_work_from_the_keyboard(
     student.refresh_from_db()
     assert (student.faculty_advisor, student.mentor) == (cast.teacher, senior)
     # Focus stays on the row's Save button once the row is swapped in.
-    page.wait_for_function(
-        "document.activeElement.innerText.startsWith('Save')", timeout=5000
-    )
+    wait_for(page, "document.activeElement.innerText.startsWith('Save')", timeout=5000)
     page.wait_for_timeout(400)  # the focused button's colours ease in
     assert_accessible(page)
 
@@ -494,13 +492,11 @@ def test_the_advisors_pages_pass_axe_and_work_from_the_keyboard(
     mentor.press("Enter")
     page.locator(f"#advisee-{student.pk}").get_by_text("No student with ID").wait_for()
     # Focus goes to the field in error.
-    page.wait_for_function(
-        f"document.activeElement.id === 'mentor-{student.pk}'", timeout=5000
-    )
+    wait_for(page, f"document.activeElement.id === 'mentor-{student.pk}'", timeout=5000)
     assert_accessible(page)
 
     page.get_by_label("Only students with no advisor").check()
-    page.wait_for_function(f"!document.querySelector('#advisee-{student.pk}')")
+    wait_for(page, f"!document.querySelector('#advisee-{student.pk}')")
     assert_accessible(page)
 
     bad = tmp_path / "bad.csv"

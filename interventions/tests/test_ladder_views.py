@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.events import EventType
 from accounts.models import Event
 from accounts.tests.factories import TEST_PASSWORD
-from dashboards.tests.browser import assert_accessible, log_in, screenshot
+from dashboards.tests.browser import assert_accessible, log_in, screenshot, wait_for
 from interventions import ladder_services, services
 from interventions.ladder import ActionSpec
 from interventions.models import ActionKind, Responsible, Rung, RungAction
@@ -526,8 +526,9 @@ def test_the_ladder_pages_pass_axe_and_reorder_from_the_keyboard(
 
     page.get_by_role("button", name="Move Support down").focus()
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.querySelector('#ladder-rungs h3').innerText.includes('Required')"
+    wait_for(
+        page,
+        "document.querySelector('#ladder-rungs h3').innerText.includes('Required')",
     )
     focused = page.evaluate("document.activeElement.innerText")
     assert "Move Support down" in focused
