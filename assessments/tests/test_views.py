@@ -275,8 +275,9 @@ def test_home_page_shows_results_to_enter_in_fixed_queries(
     enter(exam, exam.taught_students[0], 1, "3")
     client.get("/")
     # The home page also lists the supports and case actions of the teacher's
-    # students, asks whether they supervise a group, and counts what is new.
-    with django_assert_num_queries(18) as small:
+    # students, asks whether they supervise a group, counts what is new, and
+    # gathers the Today list.
+    with django_assert_num_queries(19) as small:
         page = client.get("/").content.decode()
     assert "Results to enter" in page
     assert "8 of 9 results still to enter" in page
