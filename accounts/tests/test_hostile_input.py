@@ -10,17 +10,9 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plc.tests.hostile import db_settings, field_names, value
+from plc.tests.hostile import db_settings, field_names, hostile_form
 
 pytestmark = pytest.mark.django_db
-
-
-def hostile_form(data, names):
-    return {
-        name: drawn
-        for name in names
-        if (drawn := data.draw(st.one_of(st.none(), value()), label=name)) is not None
-    }
 
 
 @db_settings

@@ -204,3 +204,19 @@ def post_hostile(client, url: str, data: dict, **extra):
     elif change:
         assert change.get("accounts_event", 0) >= 1, (url, "saved unrecorded", change)
     return response, change
+
+
+def hostile_form(data, names) -> dict:
+    """Draw a hostile value (or none, leaving the field out) for each of `names`."""
+    return {
+        name: drawn
+        for name in names
+        if (drawn := data.draw(st.one_of(st.none(), value()), label=name)) is not None
+    }
+
+
+def page_names(client, url: str) -> list[str]:
+    """The names of the fields of the form(s) a person fills in at `url`."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return field_names(response.content)

@@ -28,31 +28,17 @@ from plc.tests.hostile import (
     db_settings,
     encode_csv,
     few_settings,
-    field_names,
     hostile_bytes,
+    hostile_form,
     hostile_text,
+    page_names,
     post_hostile,
     refused,
     row_counts,
-    value,
     written,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def hostile_form(data, names):
-    return {
-        name: drawn
-        for name in names
-        if (drawn := data.draw(st.one_of(st.none(), value()), label=name)) is not None
-    }
-
-
-def page_names(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return field_names(response.content)
 
 
 @few_settings
