@@ -495,6 +495,14 @@ def report(records: list[dict], *, elapsed: float, users: int, alive: dict) -> d
     print(f"\n{'slowest pages':<60}{'requests':>9}{'median ms':>11}{'p95 ms':>9}")
     for name, times in slowest:
         print(f"{name[:59]:<60}{len(times):>9}{median(times):>11.1f}{p95(times):>9.1f}")
+    errors: dict[str, int] = {}
+    for record in records:
+        if record.get("error"):
+            errors[record["error"]] = errors.get(record["error"], 0) + 1
+    if errors:
+        print("\nFailures:")
+        for error, count in sorted(errors.items(), key=lambda kv: -kv[1]):
+            print(f"{count:>6}  {error}")
     print(
         "\nWorker and beat running to the end: "
         + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in alive.items())

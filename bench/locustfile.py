@@ -47,6 +47,7 @@ def record(request_type, name, response_time, exception, context, **kwargs):
                 "name": name,
                 "ms": response_time,
                 "failed": exception is not None,
+                "error": str(exception)[:200] if exception else "",
             }
         )
         + "\n"
