@@ -22,8 +22,10 @@ def demo():
     build_demo_interventions(district, seed=7)
 
 
+# Boones Mill's counselor: with the high school at 40 students, its few cases
+# may all be settled by the replayed term, leaving nothing for today.
 @pytest.mark.parametrize(
-    "email", ["teacher@stevenson.example", "counselor@stevenson.example"]
+    "email", ["teacher@stevenson.example", "counselor@boonesmill.example"]
 )
 def test_today_leads_the_home_page(page, live_server, demo, email):
     log_in(page, live_server.url, email, DEMO_PASSWORD)
