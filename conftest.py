@@ -138,6 +138,23 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache(request, django_db_blocker):
+    """Each test starts with an empty cache, where log-in limits keep their
+    counts. The database cache's table is no model, so the truncation after a
+    transactional test (a browser test, say) leaves its rows behind: failed
+    log-ins of one test would lock an account in a later one."""
+    from django.core.cache import cache
+
+    uses_db = request.node.get_closest_marker("django_db") or any(
+        name in request.fixturenames for name in ("db", "transactional_db")
+    )
+    if uses_db:
+        request.getfixturevalue("django_db_setup")  # the test database, not ours
+        with django_db_blocker.unblock():
+            cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def two_factor_not_required(settings):
     # Production requires two-factor of principals and district admins
     # (REQUIRE_2FA_ROLES). Tests of other features log them in without it; the
