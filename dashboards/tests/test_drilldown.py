@@ -5,6 +5,8 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dashboards.tests.test_school import (
     school,  # noqa: F401 - the fixture
@@ -257,3 +259,28 @@ def test_an_unknown_table_answers_404(school, principal):  # noqa: F811
 def test_exports_refuse_like_the_page(school, login):  # noqa: F811
     assert login(school.teacher).get(url(school, "teams.csv")).status_code == 403
     assert login(school.far_admin).get(url(school, "teams.csv")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"measure": "kept_not_yet", "outcome": "eo1"},
+        {"measure": "kept_proficient", "team": "team"},
+    ],
+)
+def test_a_drill_down_takes_as_many_queries_whatever_the_school_size(
+    school,  # noqa: F811
+    principal,
+    params,
+    django_assert_max_num_queries,
+):
+    from dashboards.tests.test_school import _grow
+
+    query = {
+        k: getattr(school, v).pk if k != "measure" else v for k, v in params.items()
+    }
+    with CaptureQueriesContext(connection) as small:
+        assert get(principal, school, **query).status_code == 200
+    _grow(school, 6)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert get(principal, school, **query).status_code == 200
