@@ -93,25 +93,35 @@ def flag_students(
     counts.still_gathering = len(gathering)
     rows = [m for m in rows if m.pk not in gathering]
     held = _held_for_reteach(school, rows, enrolled)
-    snapshots = selectors.mastery_snapshots(
-        sorted({m.student_id for m in rows}), sorted({m.outcome_id for m in rows})
-    )
-    decided = _decided_without_new_evidence(rows, snapshots)
-    by_case: dict[tuple[int, int], list[StudentMastery]] = defaultdict(list)
-    for mastery in rows:
-        key = (mastery.student_id, mastery.outcome_id)
-        if key in held:
-            counts.held_for_reteach += 1
-        elif key in decided:
-            counts.already_decided += 1
-        else:
-            by_case[(mastery.student_id, mastery.outcome.course_id)].append(mastery)
+    rows = [m for m in rows if (m.student_id, m.outcome_id) not in held]
+    counts.held_for_reteach = len(held)
     on_cases = set(
         CaseOutcome.objects.filter(
             case__status__in=OPEN_STATUSES,
-            case__student_id__in={s for s, _ in by_case},
+            case__student_id__in={m.student_id for m in rows},
         ).values_list("case__student_id", "outcome_id")
     )
+    closed = _closed_on(rows)
+    # The newest evidence is needed where a closed case may have decided the
+    # outcome already, and for the cases about to open: not for the outcomes
+    # already on an open case, which a review run again finds in numbers.
+    wanted = [
+        m
+        for m in rows
+        if (m.student_id, m.outcome_id) in closed
+        or (m.student_id, m.outcome_id) not in on_cases
+    ]
+    snapshots = selectors.mastery_snapshots(
+        sorted({m.student_id for m in wanted}), sorted({m.outcome_id for m in wanted})
+    )
+    decided = _decided_without_new_evidence(closed, snapshots)
+    by_case: dict[tuple[int, int], list[StudentMastery]] = defaultdict(list)
+    for mastery in rows:
+        key = (mastery.student_id, mastery.outcome_id)
+        if key in decided:
+            counts.already_decided += 1
+        else:
+            by_case[(mastery.student_id, mastery.outcome.course_id)].append(mastery)
     openings = []
     for (student_id, _course_id), masteries_of in sorted(by_case.items()):
         new = [m for m in masteries_of if (student_id, m.outcome_id) not in on_cases]
@@ -193,9 +203,8 @@ def _held_for_reteach(school, rows, enrolled) -> set[tuple[int, int]]:
     }
 
 
-def _decided_without_new_evidence(rows, snapshots) -> set[tuple[int, int]]:
-    """Outcomes already decided on a case closed on or after the newest
-    evidence: the student is not flagged again until a newer finalized score."""
+def _closed_on(rows) -> dict[tuple[int, int], list[datetime.date]]:
+    """(student, outcome) → the days its closed cases closed."""
     closed = defaultdict(list)
     for student_id, outcome_id, closed_on in CaseOutcome.objects.filter(
         ~Q(case__status__in=OPEN_STATUSES),
@@ -204,6 +213,12 @@ def _decided_without_new_evidence(rows, snapshots) -> set[tuple[int, int]]:
     ).values_list("case__student_id", "outcome_id", "case__closed_on"):
         if closed_on is not None:
             closed[(student_id, outcome_id)].append(closed_on)
+    return closed
+
+
+def _decided_without_new_evidence(closed, snapshots) -> set[tuple[int, int]]:
+    """Outcomes already decided on a case closed on or after the newest
+    evidence: the student is not flagged again until a newer finalized score."""
     decided = set()
     for key, days in closed.items():
         evidence = (snapshots.get(key) or {}).get("assessment_on")

@@ -229,26 +229,35 @@ def mastery_snapshots(
 ) -> dict[tuple[int, int], dict]:
     """The kept mastery behind each (student, outcome), as a case freezes it:
     status, value (or "k of n" progress), method, the calculation, and the
-    newest finalized assessment it rests on. Two queries."""
+    newest finalized assessment it rests on. Two queries; the second returns
+    one row per (student, outcome), its newest assessment (DISTINCT ON), not
+    every score behind it."""
     masteries = StudentMastery.objects.filter(
         student_id__in=student_ids, outcome_id__in=outcome_ids
     )
-    latest = {}
-    for student_id, outcome_id, title, day in (
-        ItemScore.objects.filter(
-            student_id__in=student_ids,
-            item__outcome_id__in=outcome_ids,
-            item__assessment__status=CommonAssessment.Status.FINALIZED,
+    latest = {
+        (student_id, outcome_id): (title, day)
+        for student_id, outcome_id, title, day in (
+            ItemScore.objects.filter(
+                student_id__in=student_ids,
+                item__outcome_id__in=outcome_ids,
+                item__assessment__status=CommonAssessment.Status.FINALIZED,
+            )
+            .order_by(
+                "student_id",
+                "item__outcome_id",
+                "-item__assessment__administered_on",
+                "-item__assessment_id",
+            )
+            .distinct("student_id", "item__outcome_id")
+            .values_list(
+                "student_id",
+                "item__outcome_id",
+                "item__assessment__title",
+                "item__assessment__administered_on",
+            )
         )
-        .order_by("item__assessment__administered_on", "item__assessment_id")
-        .values_list(
-            "student_id",
-            "item__outcome_id",
-            "item__assessment__title",
-            "item__assessment__administered_on",
-        )
-    ):
-        latest[(student_id, outcome_id)] = (title, day)
+    }
     snapshots = {}
     for mastery in masteries:
         key = (mastery.student_id, mastery.outcome_id)
