@@ -295,3 +295,18 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         state = "sent" if self.sent_at else "dead" if self.dead else "pending"
         return f"{self.task} #{self.pk} ({state})"
+
+
+class SchoolVersion(models.Model):
+    """A number that grows each time something a school's figures rest on
+    changes (`accounts/changes.py`). Figures kept against the number they were
+    counted at are current for as long as it holds."""
+
+    school = models.OneToOneField(
+        "schools.School", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.BigIntegerField(default=1)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"school {self.school_id}: version {self.version}"

@@ -2,6 +2,7 @@ from collections.abc import Sequence
 
 from django.db import connection, models, transaction
 
+from accounts.changes import schools_changed
 from accounts.events import EventType
 from accounts.models import Event, User
 
@@ -92,6 +93,7 @@ def event_record(**fields) -> Event:
     _check_in_transaction()
     event = event_build(**fields)
     event.save()
+    schools_changed([event.school_id])
     return event
 
 
@@ -100,7 +102,9 @@ def events_record(events: Sequence[Event]) -> list[Event]:
     if not events:
         return []
     _check_in_transaction()
-    return Event.objects.bulk_create(events, batch_size=2000)
+    written = Event.objects.bulk_create(events, batch_size=2000)
+    schools_changed(event.school_id for event in written)
+    return written
 
 
 def snapshot(instance: models.Model, fields: Sequence[str]) -> dict:

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from accounts.changes import schools_changed
 from assessments import mastery
 from assessments.models import (
     AssessmentItem,
@@ -263,6 +264,7 @@ def refresh_batch(
         }
         now = timezone.now()
         changed: set[int] = set()
+        moved_outcomes: set[int] = set()
         write = []
         for (student_id, outcome_id), row in fresh.items():
             computed_at = now
@@ -276,15 +278,24 @@ def refresh_batch(
                     computed_at = old_computed_at
             if computed_at is now:
                 changed.add(student_id)
+                moved_outcomes.add(outcome_id)
             write.append((student_id, outcome_id, *row, computed_at))
         stale = [pk for key, (pk, _, _) in existing.items() if key not in fresh]
         changed |= {key[0] for key in existing if key not in fresh}
+        moved_outcomes |= {key[1] for key in existing if key not in fresh}
         if stale:
             StudentMastery.objects.filter(pk__in=stale).delete()
         if write:
             _upsert(write)
         if taken:
             MasteryDirty.objects.filter(student_id__in=taken).delete()
+        if moved_outcomes:
+            # The schools whose figures rest on these outcomes' kept mastery.
+            schools_changed(
+                EssentialOutcome.objects.filter(pk__in=moved_outcomes)
+                .values_list("team__school_id", flat=True)
+                .distinct()
+            )
     return BatchResult(changed=changed, written=len(write), deleted=len(stale))
 
 

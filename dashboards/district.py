@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from assessments.models import DEFAULT_RETEACH_THRESHOLD
+from dashboards.figures import kept_by_school
 from dashboards.school import (
     ONE_DECIMAL,
     Cell,
@@ -162,8 +163,11 @@ def district_dashboard(
         .order_by()
     ):
         rows[row["school_id"]].students = row["n"]
-    current_terms = [r.term.pk for r in rows.values() if r.term]
-    kept = kept_counts_by_school(current_terms, ids, today)
+    kept = kept_by_school(
+        {pk: r.term for pk, r in rows.items() if r.term},
+        lambda term_ids, school_ids: kept_counts_by_school(term_ids, school_ids, today),
+        today=today,
+    )
     for school_id, (n, proficient) in kept.items():
         rows[school_id].kept = Cell(n, proficient, threshold)
     since = {pk: r.term.start_date for pk, r in rows.items() if r.term}

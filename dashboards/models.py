@@ -49,3 +49,38 @@ class WindowShare(models.Model):
         return (
             f"{self.assessment_id}/{self.outcome_id}: {self.proficient}/{self.assessed}"
         )
+
+
+class KeptFigures(models.Model):
+    """A part of a school's dashboard, counted once and kept against the
+    school's version (`accounts/changes.py`), the day it was counted for, and
+    the code that drew it (`dashboards/figures.py`). Used only while all three
+    still hold; otherwise counted again and replaced."""
+
+    class Part(models.TextChoices):
+        PAGE = "page", "The principal's dashboard, drawn"
+        KEPT = "kept", "Kept mastery counted for the district's side by side"
+
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.CASCADE, related_name="+"
+    )
+    term = models.ForeignKey("schools.Term", on_delete=models.CASCADE, related_name="+")
+    part = models.CharField(max_length=10, choices=Part.choices)
+    version = models.BigIntegerField()
+    day = models.DateField()
+    layout = models.CharField(max_length=64)
+    html = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    counted_at = models.DateTimeField(default=timezone.now)
+    took_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "kept figures"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "term", "part"], name="kept_figures_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}/{self.term_id} {self.part} v{self.version}"

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.changes import schools_changed
 from interventions import escalation, selectors, services
 from interventions.flagging import flag_students
 from interventions.models import (
@@ -103,6 +104,7 @@ def sweep_school(*, school: School, as_of: datetime.date) -> SweepRun:
             raise CasesFailed("; ".join(problems))
     except Exception as error:
         logger.exception("Daily review of %s for %s failed", school, as_of)
+        schools_changed([school.pk])
         SweepRun.objects.filter(pk=run.pk).update(
             status=SweepRun.Status.FAILED,
             finished_at=timezone.now(),
@@ -116,6 +118,7 @@ def sweep_school(*, school: School, as_of: datetime.date) -> SweepRun:
         finished_at=timezone.now(),
         counts=dict(counts),
     )
+    schools_changed([school.pk])  # the principal's page says when it last ran
     run.refresh_from_db()
     return run
 

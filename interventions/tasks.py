@@ -12,6 +12,7 @@ from celery import shared_task
 from django.db import connection
 from django.utils import timezone
 
+from accounts.changes import schools_changed
 from interventions import digest, notices
 from interventions.flagging import flag_students
 from interventions.models import Policy, SweepRun
@@ -71,7 +72,7 @@ def close_dead_runs(school: School) -> int:
     """Mark failed the school's daily runs still "running": called under the
     school's lock, which a live review holds for as long as it runs, so such a
     run's worker died (the lock dies with its connection)."""
-    return SweepRun.objects.filter(
+    closed = SweepRun.objects.filter(
         school=school, kind=SweepRun.Kind.DAILY, status=SweepRun.Status.RUNNING
     ).update(
         status=SweepRun.Status.FAILED,
@@ -79,6 +80,9 @@ def close_dead_runs(school: School) -> int:
         error="The review stopped before it finished (its worker was stopped or "
         "lost); the next review of the school went on from where it was.",
     )
+    if closed:
+        schools_changed([school.pk])
+    return closed
 
 
 @shared_task(acks_late=True)

@@ -19,11 +19,12 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.changes import schools_changed
 from accounts.events import EventType
 from accounts.models import Role, User
 from accounts.services import event_record
 from schools.access import roles_of
-from schools.models import ImportRun
+from schools.models import ImportRun, School
 from schools.oneroster import Scope, SourceError, import_oneroster, open_source
 
 logger = logging.getLogger(__name__)
@@ -283,6 +284,15 @@ def _finish(run: ImportRun, report: dict) -> None:
             "finished_at",
         ]
     )
+    if report["ok"]:
+        # Students, enrollments, terms and demographics: every school the
+        # import could have touched has figures to count again.
+        touched = School.objects.all()
+        if run.school_id:
+            touched = touched.filter(pk=run.school_id)
+        elif run.district_id:
+            touched = touched.filter(district_id=run.district_id)
+        schools_changed(touched.values_list("pk", flat=True))
     event_record(
         type=EventType.ROSTER_IMPORTED
         if report["ok"]
