@@ -21,9 +21,16 @@ from collections.abc import Iterable
 
 from django.db import DatabaseError, connection, transaction
 
+from accounts.events import EventType
 from accounts.models import SchoolVersion
 
 logger = logging.getLogger(__name__)
+
+# Changes that move no figure: results are entered only while an assessment is
+# open, and nothing counts them until it is finalized, which is a change of its
+# own. They are most of a school day's changes; leaving them out keeps the
+# dashboards' kept figures while teachers enter results.
+UNCOUNTED = frozenset({EventType.SCORE_CHANGED, EventType.RESULTS_UPLOADED})
 
 
 def schools_changed(school_ids: Iterable[int | None]) -> None:

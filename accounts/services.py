@@ -2,7 +2,7 @@ from collections.abc import Sequence
 
 from django.db import connection, models, transaction
 
-from accounts.changes import schools_changed
+from accounts.changes import UNCOUNTED, schools_changed
 from accounts.events import EventType
 from accounts.models import Event, User
 
@@ -93,7 +93,8 @@ def event_record(**fields) -> Event:
     _check_in_transaction()
     event = event_build(**fields)
     event.save()
-    schools_changed([event.school_id])
+    if event.type not in UNCOUNTED:
+        schools_changed([event.school_id])
     return event
 
 
@@ -103,7 +104,7 @@ def events_record(events: Sequence[Event]) -> list[Event]:
         return []
     _check_in_transaction()
     written = Event.objects.bulk_create(events, batch_size=2000)
-    schools_changed(event.school_id for event in written)
+    schools_changed(event.school_id for event in written if event.type not in UNCOUNTED)
     return written
 
 

@@ -86,6 +86,21 @@ def _keep(rows: list[KeptFigures]) -> None:
     )
 
 
+def page_context(school: School, term: Term, terms: list[Term]) -> dict:
+    """Everything the dashboard's page draws, counted now."""
+    from dashboards.equity import equity_for
+    from dashboards.goals import goals_for
+    from dashboards.school import school_dashboard
+    from teams.cycle import cycles_for_school
+
+    return {
+        "dashboard": school_dashboard(school, term, terms),
+        "goals": goals_for(school.pk, term),
+        "equity": equity_for(school.pk, term),
+        "cycles": cycles_for_school(school.pk, term),
+    }
+
+
 def school_page(
     school: School,
     term: Term,
@@ -95,7 +110,7 @@ def school_page(
 ) -> SafeString:
     """The principal's dashboard for this school and term, drawn: the kept
     drawing when nothing under it has changed (two queries), else drawn from
-    `context()` and kept."""
+    `context()` (`page_context`) and kept."""
     today = today or timezone.localdate()
     version = versions([school.pk])[school.pk]  # before the data: see above
     kept = KeptFigures.objects.filter(
@@ -183,3 +198,60 @@ def kept_by_school(
     ).delete()
     _keep(rows)
     return counts
+
+
+def count_again(*, today: datetime.date | None = None) -> int:
+    """Count again, now, every kept page that is out of date (its school
+    changed, the day turned, a new release), so the next person to open it
+    does not wait: the periodic task `dashboards.tasks.count_kept_figures`.
+    Only pages someone has opened are kept, so only those are counted. The
+    number of pages counted."""
+    from dashboards.school import terms_of
+
+    today = today or timezone.localdate()
+    rows = list(
+        KeptFigures.objects.filter(part=KeptFigures.Part.PAGE).select_related(
+            "school", "term"
+        )
+    )
+    now_versions = versions({row.school_id for row in rows})
+    counted = 0
+    for row in rows:
+        if _usable(row, now_versions[row.school_id], today):
+            continue
+        terms = terms_of(row.school)
+        school_page(
+            row.school,
+            row.term,
+            functools.partial(page_context, row.school, row.term, terms),
+            today=today,
+        )
+        counted += 1
+    return counted + _count_district_again(today)
+
+
+def _count_district_again(today: datetime.date) -> int:
+    """The district's side by side: the kept counts of the schools whose
+    version moved, in one aggregate, as the district's page would."""
+    from dashboards.school import choose_term, kept_counts_by_school
+
+    school_ids = set(
+        KeptFigures.objects.filter(part=KeptFigures.Part.KEPT).values_list(
+            "school_id", flat=True
+        )
+    )
+    terms: dict[int, list[Term]] = {}
+    for term in Term.objects.filter(school_id__in=school_ids).order_by("-start_date"):
+        terms.setdefault(term.school_id, []).append(term)
+    current = {
+        pk: choose_term(school_terms, None, today=today)
+        for pk, school_terms in terms.items()
+    }
+    stale = []
+
+    def count(term_ids, school_ids):
+        stale.extend(school_ids)
+        return kept_counts_by_school(term_ids, school_ids, today)
+
+    kept_by_school(current, count, today=today)
+    return len(stale)

@@ -20,18 +20,14 @@ from django.utils.text import slugify
 from assessments.analysis import spreadsheet_safe
 from dashboards import district as district_reads
 from dashboards import exports, figures, measures
-from dashboards.equity import equity_for
-from dashboards.goals import goals_for
 from dashboards.school import (
     choose_term,
     may_open_dashboard,
     principal_school_ids,
-    school_dashboard,
     terms_of,
 )
 from schools.access import school_for
 from schools.access_log import note_students
-from teams.cycle import cycles_for_school
 
 DRILL_PAGE = 100
 
@@ -58,20 +54,10 @@ def csv_response(filename: str, header: list[str], rows: list[list]) -> HttpResp
 @login_required
 def school(request: HttpRequest, school_id: int) -> HttpResponse:
     school, term, terms = _school_and_term(request, school_id)
-
-    def counted() -> dict:
-        return {
-            "dashboard": school_dashboard(school, term, terms),
-            "goals": goals_for(school.pk, term),
-            "equity": equity_for(school.pk, term),
-            "cycles": cycles_for_school(school.pk, term),
-        }
-
-    return render(
-        request,
-        "dashboards/school.html",
-        {"school": school, "page": figures.school_page(school, term, counted)},
+    page = figures.school_page(
+        school, term, lambda: figures.page_context(school, term, terms)
     )
+    return render(request, "dashboards/school.html", {"school": school, "page": page})
 
 
 @login_required

@@ -308,6 +308,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 15,
         "options": {"expires": 60 * 14},
     },
+    "count-kept-figures": {
+        # Dashboards opened before, counted again once their school changed,
+        # so the next visit does not wait for the counting.
+        "task": "dashboards.tasks.count_kept_figures",
+        "schedule": 60 * 5,
+        "options": {"expires": 60 * 4},
+    },
     "drain-outbox": {
         "task": "accounts.tasks.drain_outbox",
         "schedule": 60,

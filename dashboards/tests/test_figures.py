@@ -206,3 +206,51 @@ def test_the_district_counts_again_only_the_schools_that_changed(
     }
     assert again[school.school.pk] == kept_rows[school.school.pk]
     assert again[other.pk] > kept_rows[other.pk]
+
+
+def test_the_periodic_task_counts_again_only_what_went_out_of_date(
+    school, login, settings
+):
+    client = login(school.principal)
+    page(client, school)
+    login(school.district_admin).get("/district/")
+    assert figures.count_again() == 0  # nothing changed since
+    page_row = kept_page(school)
+    changes._raise({school.school.pk})
+    assert figures.count_again() == 2  # the page and the district's counts
+    again = kept_page(school)
+    assert again.counted_at > page_row.counted_at
+    assert again.version == changes.versions([school.school.pk])[school.school.pk]
+    assert figures.count_again() == 0
+    assert any(
+        entry["task"] == "dashboards.tasks.count_kept_figures"
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    )
+
+
+def test_entering_results_moves_no_figure(school, django_capture_on_commit_callbacks):
+    """Results entered on an open assessment count for nothing until it is
+    finalized, so a day of result entry keeps the dashboards' figures."""
+    from assessments import services as assessment_services
+    from assessments.models import CommonAssessment
+
+    open_one = CommonAssessment.objects.create(
+        team=school.team,
+        course=school.course,
+        title="Unit 3",
+        administered_on=TODAY,
+        status=CommonAssessment.Status.OPEN,
+    )
+    item = open_one.items.create(number=1, max_points=4, outcome=school.eo1)
+    pk = school.school.pk
+    before = changes.versions([pk])[pk]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        assessment_services.score_enter(
+            assessment=open_one,
+            item=item,
+            student=school.students[0],
+            raw="3",
+            seen_version=0,
+            actor=school.principal,
+        )
+    assert changes.versions([pk])[pk] == before
