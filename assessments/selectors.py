@@ -291,7 +291,7 @@ class AssessmentResults:
     sections: dict[int, Section]
     section_of: dict[int, int]  # student id -> section id
     scores: list[StudentOutcomeScore]
-    item_scores: list[ItemScore]
+    item_scores: list  # rows of (student_id, item_id, points, mark)
 
     @property
     def outcome_ids(self) -> list[int]:
@@ -324,12 +324,14 @@ def assessment_results(assessment: CommonAssessment) -> AssessmentResults:
             ).values("student_id")
         )
     section_of = dict(enrollments)
+    # Plain rows, not models: a course's results are tens of thousands of
+    # scores, and building a model for each was most of the data page's time.
     item_scores = list(
         ItemScore.objects.filter(
             item__assessment=assessment, student_id__in=list(section_of)
-        )
+        ).values_list("student_id", "item_id", "points", "mark", named=True)
     )
-    by_student: dict[int, dict[int, ItemScore]] = defaultdict(dict)
+    by_student: dict[int, dict] = defaultdict(dict)
     for score in item_scores:
         by_student[score.student_id][score.item_id] = score
     items_of: dict[int, list[AssessmentItem]] = defaultdict(list)
