@@ -193,11 +193,46 @@ def _teachers_of(section: Section) -> list[User]:
     )
 
 
+# A list of students this long or shorter is drawn open on the data page; a
+# longer one is drawn when the reader opens it (`student_list`), so the page
+# stays light for a course of a thousand students and the record of access
+# names only the students someone looked at.
+INLINE_LIST = 15
+LISTS = {"not-yet": "not_yet", "exceeds": "exceeds"}
+
+
 def data_page(*, assessment: CommonAssessment, viewer: User | None = None) -> DataPage:
-    """Everything the data page shows, noting the students it lists. Ten queries."""
+    """Everything the data page shows, noting the students of the lists it
+    draws open. Ten queries."""
     page = _analyse(assessment=assessment, viewer=viewer)
-    note_students(page.listed_students(), what=f"Data page of {assessment.title}")
+    shown: dict[int, Student] = {}
+    for outcome in page.outcomes:
+        for name in LISTS.values():
+            statuses = getattr(outcome, name)
+            if len(statuses) <= INLINE_LIST:
+                for status in statuses:
+                    shown.setdefault(status.student.pk, status.student)
+    note_students(list(shown.values()), what=f"Data page of {assessment.title}")
     return page
+
+
+def student_list(
+    *, assessment: CommonAssessment, viewer: User | None, which: str, outcome_id: int
+) -> tuple[DataPage, OutcomeAnalysis, list[StudentStatus]]:
+    """One list of the data page ("not-yet" or "exceeds" on one outcome),
+    noting its students. LookupError when the assessment has no such list."""
+    if which not in LISTS:
+        raise LookupError(which)
+    page = _analyse(assessment=assessment, viewer=viewer)
+    outcome = next((o for o in page.outcomes if o.outcome.pk == outcome_id), None)
+    if outcome is None:
+        raise LookupError(outcome_id)
+    statuses = getattr(outcome, LISTS[which])
+    note_students(
+        [status.student for status in statuses],
+        what=f"{which} list on {outcome.outcome.code}, data page of {assessment.title}",
+    )
+    return page, outcome, statuses
 
 
 def data_export(

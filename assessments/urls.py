@@ -36,6 +36,11 @@ urlpatterns = [
 urlpatterns += [
     path("<int:pk>/data/", views_data.data_page, name="data"),
     path(
+        "<int:pk>/data/students/<slug:which>/<int:outcome_pk>/",
+        views_data.data_students,
+        name="data_students",
+    ),
+    path(
         "<int:pk>/reteach/<int:item_pk>/",
         views.reteach_done,
         name="reteach_done",

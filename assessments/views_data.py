@@ -43,6 +43,36 @@ def data_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def data_students(request: HttpRequest, pk: int, which: str, outcome_pk: int):
+    """One list of students of the data page, drawn when the reader opens it:
+    the table alone for the page's htmx, a page of its own otherwise."""
+    access = assessment_for(request.user, pk)
+    try:
+        page, outcome, statuses = analysis.student_list(
+            assessment=access.assessment,
+            viewer=request.user,
+            which=which,
+            outcome_id=outcome_pk,
+        )
+    except LookupError:
+        raise Http404("No such list on this assessment's data page.") from None
+    heading = (
+        "Not yet proficient" if which == "not-yet" else "Exceeds: ready for extension"
+    )
+    context = {
+        "access": access,
+        "assessment": access.assessment,
+        "page": page,
+        "outcome": outcome,
+        "statuses": statuses,
+        "heading": heading,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "assessments/_data_students_table.html", context)
+    return render(request, "assessments/data_students.html", context)
+
+
+@login_required
 def data_export(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     access = assessment_for(request.user, pk)
     if table not in analysis.EXPORTS:

@@ -368,6 +368,12 @@ def run(
                     "4",
                     "--timeout",
                     "60",
+                    # A browser keeps its connection for a minute or more; at
+                    # gunicorn's default of 2 s a teacher pausing between cells
+                    # would race the server closing it (a proxy in front of
+                    # gunicorn keeps its own connections in production).
+                    "--keep-alive",
+                    "75",
                 ],
                 env,
                 scratch / "gunicorn.log",

@@ -21,6 +21,7 @@ import random
 import re
 from pathlib import Path
 
+import gevent
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
@@ -80,6 +81,10 @@ class Staff(HttpUser):
             raise StopUser()
         self.slot = slots[next(type(self).counter) % len(slots)]
         self.client.cookies.set(PLAN["session_cookie"], self.slot["session"])
+        # People do not all click in the same second: each starts at a moment
+        # of their own within a first pause, as they would arriving at their
+        # desks, instead of every one of them asking for a page as it spawns.
+        gevent.sleep(random.uniform(0, self.wait_time()))
 
     def get(self, url: str, category: str):
         with self.client.get(

@@ -277,3 +277,51 @@ def test_n_mastery_without_a_value_shows_how_far_it_has_come_not_a_number(login,
     assert values["Student ID"] == student.local_id
     assert values["Current mastery"] == "Not yet proficient: 2 of 3 scores at the cut"
     assert values["Mastery value (%)"] == ""
+
+
+def test_a_long_list_is_drawn_when_opened_and_only_then_noted(login, exam):
+    fill(exam)
+    added = []
+    for _ in range(16):
+        student = EnrollmentFactory(
+            section=exam.colleague_section, student=StudentFactory(school=exam.school)
+        ).student
+        for number, raw in enumerate(["1", "1", "1"], start=1):
+            enter(exam, student, number, raw)
+        added.append(student)
+    eo1 = exam.outcomes[0]
+    list_url = reverse(
+        "assessments:data_students", args=[exam.assessment.pk, "not-yet", eo1.pk]
+    )
+    client = login(exam.teacher)
+    html = client.get(data_url(exam)).content.decode()
+    assert f'hx-get="{list_url}"' in html
+    assert f'href="{list_url}"' in html  # without script, a link to the list
+    assert added[0].local_id not in html
+    page_record = AccessRecord.objects.latest("pk")
+    assert not AccessedStudent.objects.filter(
+        record=page_record, student=added[0]
+    ).exists()
+
+    fragment = client.get(list_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<table" in fragment and "<html" not in fragment
+    assert all(student.local_id in fragment for student in added)
+    list_record = AccessRecord.objects.latest("pk")
+    assert list_record.pk != page_record.pk
+    assert AccessedStudent.objects.filter(
+        record=list_record, student__in=added
+    ).count() == len(added)
+
+    full = client.get(list_url).content.decode()
+    assert "<h1" in full and f"Not yet proficient on {eo1.code}" in full
+
+
+def test_a_list_that_is_not_on_the_page_answers_404(login, exam):
+    fill(exam)
+    client = login(exam.teacher)
+    eo1, _, eo3 = exam.outcomes
+    for which, outcome in (("everyone", eo1), ("not-yet", eo3)):
+        url = reverse(
+            "assessments:data_students", args=[exam.assessment.pk, which, outcome.pk]
+        )
+        assert client.get(url).status_code == 404

@@ -330,6 +330,14 @@ ROUTES: dict[str, Rule] = {
         get=S(PRINCIPAL, TEACHER),
     ),
     "assessments:data": _r(args=lambda s, w: {"pk": s.finalized.pk}, get=TEAM_READERS),
+    "assessments:data_students": _r(
+        args=lambda s, w: {
+            "pk": s.finalized.pk,
+            "which": "not-yet",
+            "outcome_pk": s.finalized.items.first().outcome_id,
+        },
+        get=TEAM_READERS,
+    ),
     "assessments:reteach_done": _r(
         args=lambda s, w: {"pk": s.finalized.pk, "item_pk": s.reteach.pk},
         get=None,
