@@ -536,7 +536,9 @@ def scores_enter(
         )
         for index in written:
             outcomes[index] = EntryOutcome(new.get(index) or changed[index], True)
-        if written:
+        if written and assessment.counts_toward_mastery:
+            # Results are entered only while an assessment is open, and kept
+            # mastery reads finalized results only: finalizing recomputes them.
             _enqueue_recompute({cells[index].student.pk for index in written})
     return outcomes
 
@@ -744,7 +746,7 @@ def scores_import(
             )
             events_record(events)
             written = new + changed
-            if written:
+            if written and assessment.counts_toward_mastery:
                 _enqueue_recompute({score.student_id for score in written})
             if len(written) > ANALYZE_AFTER_ROWS:
                 transaction.on_commit(lambda: analyze(ItemScore, StudentMastery))

@@ -272,7 +272,7 @@ def test_a_create_that_races_another_is_a_conflict_and_the_rest_is_saved(
     }
 
 
-def test_a_paste_enqueues_one_recompute_for_the_students_it_changed(
+def test_results_entered_while_open_enqueue_no_recompute(
     exam, django_capture_on_commit_callbacks
 ):
     from accounts.models import OutboxMessage
@@ -289,9 +289,11 @@ def test_a_paste_enqueues_one_recompute_for_the_students_it_changed(
                 (cal, 1): "9",  # refused: Cal's mastery has nothing new
             },
         )
-    assert len(callbacks) == 1
-    queued = OutboxMessage.objects.filter(task="assessments.tasks.recompute_mastery")
-    assert [m.kwargs for m in queued] == [{"student_ids": sorted([ana.pk, ben.pk])}]
+    # Kept mastery reads finalized results only; finalizing recomputes them.
+    assert callbacks == []
+    assert not OutboxMessage.objects.filter(
+        task="assessments.tasks.recompute_mastery"
+    ).exists()
 
 
 def test_a_paste_that_changes_nothing_enqueues_nothing(

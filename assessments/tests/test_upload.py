@@ -524,18 +524,21 @@ def test_an_upload_racing_a_new_entry_saves_nothing(exam, monkeypatch):
     assert not events_of(EventType.RESULTS_UPLOADED).exists()
 
 
-def test_an_upload_enqueues_one_recompute(exam, django_capture_on_commit_callbacks):
+def test_an_upload_to_an_open_assessment_enqueues_no_recompute(
+    exam, django_capture_on_commit_callbacks
+):
     from accounts.models import OutboxMessage
 
-    a, b, c = exam.taught_students
     with django_capture_on_commit_callbacks() as callbacks:
         save_sheet(
             exam,
             ["ID,1,2,3"] + [f"{s.local_id},1,1,1" for s in exam.taught_students],
         )
-    assert len(callbacks) == 1
-    queued = OutboxMessage.objects.filter(task="assessments.tasks.recompute_mastery")
-    assert [m.kwargs for m in queued] == [{"student_ids": sorted([a.pk, b.pk, c.pk])}]
+    # Kept mastery reads finalized results only; finalizing recomputes them.
+    assert callbacks == []
+    assert not OutboxMessage.objects.filter(
+        task="assessments.tasks.recompute_mastery"
+    ).exists()
 
 
 @pytest.mark.parametrize(("threshold", "analyzed"), [(3, True), (6, False)])
