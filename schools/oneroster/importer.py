@@ -2430,6 +2430,24 @@ class Importer:
             ANALYZE or_enrollment_ids;
             """
         )
+        # An enrollment id that the file now gives to another student or class:
+        # the enrollment it named before ends and lets go of the id, so the one
+        # the file now means can take it (or adopt a row it already has)
+        # without meeting a row of the same student and class.
+        cursor.execute(
+            """
+            UPDATE schools_enrollment t
+            SET sourced_id = '',
+                end_date = LEAST(COALESCE(t.end_date, %s), %s),
+                begin_date = LEAST(COALESCE(t.begin_date, %s), %s)
+            FROM or_enrollment_ids r
+            WHERE r.role = 'student' AND NOT r.deleted AND r.person_id IS NOT NULL
+              AND t.sourced_id = r.sourced_id
+              AND (t.student_id, t.section_id) <> (r.person_id, r.section_id)
+            """,
+            [self.yesterday] * 4,
+        )
+        self.report.counts["enrollments"].deactivated += cursor.rowcount
         # Adopt hand-made enrollments of the same student in the same section.
         cursor.execute(
             """
@@ -2476,6 +2494,17 @@ class Importer:
         counts.updated += updated
         counts.unchanged += cursor.fetchone()[0] - created - updated
 
+        # The same for a teacher's assignment: the one the id named before ends.
+        cursor.execute(
+            """
+            DELETE FROM schools_sectionteacher t
+            USING or_enrollment_ids r
+            WHERE r.role = 'teacher' AND NOT r.deleted AND r.person_id IS NOT NULL
+              AND t.sourced_id = r.sourced_id
+              AND (t.teacher_id, t.section_id) <> (r.person_id, r.section_id)
+            """
+        )
+        self.report.counts["teacher_assignments"].deactivated += cursor.rowcount
         cursor.execute(
             """
             UPDATE schools_sectionteacher t SET sourced_id = r.sourced_id

@@ -17,7 +17,6 @@ import datetime
 import io
 import zipfile
 
-import psycopg2
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -98,22 +97,37 @@ def export_zip(**cells) -> bytes:
     return zipped({"enrollments": out.getvalue().encode()})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=psycopg2.IntegrityError,
-    reason="The importer matches a teacher's enrollment by its sourcedId alone: "
-    "when tonight's export gives the id of yesterday's enrollment of another "
-    "teacher and class, the update breaks the one-row-per-teacher-and-class "
-    "constraint and the whole run fails instead of a refusal that names the row.",
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("line4", "line1"), ("line5", "line2")],
+    ids=["teachers", "students"],
 )
-def test_an_enrollment_id_reused_for_another_teacher_does_not_break_the_import():
-    for enrollments in (export_zip(line4="X"), export_zip(line1="X")):
-        source = open_source(enrollments)
+def test_an_enrollment_id_reused_for_another_person_and_class(first, second):
+    """Tonight's export gives the id of yesterday's enrollment of one teacher
+    (or student) and class to another: the enrollment it named before ends,
+    the id moves, and one row per person and class still holds."""
+    from schools.models import Enrollment, SectionTeacher
+
+    for cells in ({first: "X"}, {second: "X"}):
+        source = open_source(export_zip(**cells))
         try:
             with transaction.atomic():
-                import_oneroster(source, today=TODAY)
+                report = import_oneroster(source, today=TODAY)
         finally:
             source.close()
+        assert report.ok, report.errors
+    rows = rows_of("enrollments")
+    moved = rows[int(second.removeprefix("line"))]
+    role = moved[6]
+    model = SectionTeacher if role == "teacher" else Enrollment
+    person = "teacher__sourced_id" if role == "teacher" else "student__sourced_id"
+    holder = model.objects.get(sourced_id="X")
+    assert holder.section.sourced_id == moved[3]
+    assert getattr(holder, person.split("__")[0]).sourced_id == moved[5]
+    back = rows[int(first.removeprefix("line"))]
+    assert model.objects.filter(
+        sourced_id=back[0], section__sourced_id=back[3], **{person: back[5]}
+    ).exists()
 
 
 @db_settings
