@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 
 from accounts.events import EventType
@@ -105,9 +106,9 @@ def admin_changed(sender, instance, created, **kwargs) -> None:
     services and so without the record of change: every school's figures
     are counted again (the admin is rare; a wrong figure is not)."""
     if created:
-        from schools.models import School
-
-        schools_changed(School.objects.values_list("pk", flat=True))
+        # By name: the schools app sits above this one.
+        school = apps.get_model("schools", "School")
+        schools_changed(school.objects.values_list("pk", flat=True))
 
 
 def versions(school_ids: Iterable[int]) -> dict[int, int]:

@@ -425,6 +425,9 @@ def run(
                 PLC_LOAD_PLAN=str(plan_file),
                 PLC_LOAD_TIMES=str(times_file),
                 PLC_LOAD_MAX_REQUESTS=str(max_requests),
+                # Each person starts within a first pause, but within the
+                # first quarter of the run, so a short run sees every kind.
+                PLC_LOAD_START_WITHIN=str(run_time / 4),
             )
             started = time.monotonic()
             locust = subprocess.run(

@@ -27,6 +27,7 @@ from locust.exception import StopUser
 
 PLAN = json.loads(Path(os.environ["PLC_LOAD_PLAN"]).read_text(encoding="utf-8"))
 MAX_REQUESTS = int(os.environ.get("PLC_LOAD_MAX_REQUESTS", "0"))
+START_WITHIN = float(os.environ.get("PLC_LOAD_START_WITHIN", "45"))
 # Open for the whole run; locust's quitting event flushes it.
 TIMES = open(os.environ["PLC_LOAD_TIMES"], "a", encoding="utf-8")  # noqa: SIM115
 SENT = itertools.count(1)
@@ -84,7 +85,7 @@ class Staff(HttpUser):
         # People do not all click in the same second: each starts at a moment
         # of their own within a first pause, as they would arriving at their
         # desks, instead of every one of them asking for a page as it spawns.
-        gevent.sleep(random.uniform(0, self.wait_time()))
+        gevent.sleep(random.uniform(0, min(self.wait_time(), START_WITHIN)))
 
     def get(self, url: str, category: str):
         with self.client.get(

@@ -69,7 +69,9 @@ class InterventionsDemo:
 
     def __init__(self, school: School, *, seed: int, today: datetime.date):
         self.school = school
-        self.rng = random.Random(f"{seed}-{school.pk}")
+        # By the school's roster id, not its row id: the same demo whatever
+        # rows the database made before it.
+        self.rng = random.Random(f"{seed}-{school.sourced_id or school.name}")
         self.today = today
         roles = StaffRole.objects.filter(school=school, is_active=True).select_related(
             "user"

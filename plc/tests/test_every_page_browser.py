@@ -139,6 +139,11 @@ ARGS: dict[str, Callable[[Demo], dict]] = {
         "student_pk": d.student.pk,
     },
     "assessments:data": lambda d: {"pk": d.finalized.pk},
+    "assessments:data_students": lambda d: {
+        "pk": d.finalized.pk,
+        "which": "not-yet",
+        "outcome_pk": d.finalized.items.first().outcome_id,
+    },
     "assessments:upload": lambda d: {
         "pk": d.open_assessment.pk,
         "section_pk": d.open_section.pk,
