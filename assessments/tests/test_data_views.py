@@ -325,3 +325,31 @@ def test_a_list_that_is_not_on_the_page_answers_404(login, exam):
             "assessments:data_students", args=[exam.assessment.pk, which, outcome.pk]
         )
         assert client.get(url).status_code == 404
+
+
+def test_a_list_costs_the_same_queries_whatever_its_length(
+    login, exam, django_assert_num_queries
+):
+    fill(exam)
+    eo1 = exam.outcomes[0]
+    url = reverse(
+        "assessments:data_students", args=[exam.assessment.pk, "not-yet", eo1.pk]
+    )
+    client = login(exam.teacher)
+    client.get(url, HTTP_HX_REQUEST="true")
+    with django_assert_num_queries(LIST_QUERIES) as small:
+        client.get(url, HTTP_HX_REQUEST="true")
+    for _ in range(20):
+        student = EnrollmentFactory(
+            section=exam.colleague_section, student=StudentFactory(school=exam.school)
+        ).student
+        for number, raw in enumerate(["1", "1", "1"], start=1):
+            enter(exam, student, number, raw)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(url, HTTP_HX_REQUEST="true")
+    assert len(response.context["statuses"]) > 20
+
+
+# Session, user, roles, the assessment and the team's access, the analysis's
+# reads, then the record of access: its row and its students.
+LIST_QUERIES = 18
