@@ -16,10 +16,15 @@ kept figure is used only while nothing it rests on has changed.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 
+import django
 from django.apps import apps
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from accounts.events import EventType
@@ -120,3 +125,17 @@ def versions(school_ids: Iterable[int]) -> dict[int, int]:
         )
     )
     return {pk: found.get(pk, 0) for pk in ids}
+
+
+@functools.cache
+def code_digest(patterns: tuple[str, ...]) -> str:
+    """A digest of the source files matching these globs (relative to the
+    project) and of Django's version: what kept figures were counted and drawn
+    with, so a new release never serves what the old one kept."""
+    digest = hashlib.sha256(django.get_version().encode())
+    base = Path(settings.BASE_DIR)
+    for pattern in patterns:
+        for path in sorted(base.glob(pattern)):
+            digest.update(path.relative_to(base).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -11,17 +11,25 @@ than by the views (docs/domain.md, "The record of access").
 
 from __future__ import annotations
 
+import datetime
+import pickle
+import time
+import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
+from django.utils import timezone
+
+from accounts.changes import code_digest, versions
 from accounts.models import User
 from assessments.models import (
     DEFAULT_EXCEEDS_CUT,
     DEFAULT_MASTERY_CUT,
     AssessmentItem,
     CommonAssessment,
+    KeptAnalysis,
     ReteachItem,
     StudentMastery,
 )
@@ -161,6 +169,8 @@ class DataPage:
     student_count: int
     sections: list[Section] = field(default_factory=list)
     own_section_ids: set[int] = field(default_factory=set)
+    # section id → its teachers' ids: what marks a reader's own classes.
+    teacher_ids_of: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @property
     def has_results(self) -> bool:
@@ -201,10 +211,16 @@ INLINE_LIST = 15
 LISTS = {"not-yet": "not_yet", "exceeds": "exceeds"}
 
 
-def data_page(*, assessment: CommonAssessment, viewer: User | None = None) -> DataPage:
+def data_page(
+    *,
+    assessment: CommonAssessment,
+    viewer: User | None = None,
+    today: datetime.date | None = None,
+) -> DataPage:
     """Everything the data page shows, noting the students of the lists it
-    draws open. Ten queries."""
-    page = _analyse(assessment=assessment, viewer=viewer)
+    draws open. Three queries when the analysis is kept, thirteen when it is
+    counted."""
+    page = _page(assessment=assessment, viewer=viewer, today=today)
     shown: dict[int, Student] = {}
     for outcome in page.outcomes:
         for name in LISTS.values():
@@ -223,7 +239,7 @@ def student_list(
     noting its students. LookupError when the assessment has no such list."""
     if which not in LISTS:
         raise LookupError(which)
-    page = _analyse(assessment=assessment, viewer=viewer)
+    page = _page(assessment=assessment, viewer=viewer)
     outcome = next((o for o in page.outcomes if o.outcome.pk == outcome_id), None)
     if outcome is None:
         raise LookupError(outcome_id)
@@ -240,7 +256,7 @@ def data_export(
 ) -> list[list[str]]:
     """One table of the data page as spreadsheet-safe rows, noting the students
     the file carries (only the student lists carry any)."""
-    page = _analyse(assessment=assessment, viewer=viewer)
+    page = _page(assessment=assessment, viewer=viewer)
     rows = export_table(page, table)
     if table in STUDENT_EXPORTS:
         note_students(
@@ -251,10 +267,110 @@ def data_export(
     return rows
 
 
-def _analyse(*, assessment: CommonAssessment, viewer: User | None) -> DataPage:
+# Kept analyses -----------------------------------------------------------------
+#
+# Counting a course's results is most of the data page's time: a course of a
+# thousand students is tens of thousands of scores. A finalized assessment's
+# figures change only with a change of its school (reopening it, a roster
+# import, kept mastery moving, reteaching marked done, an edit in the admin),
+# each of which raises the school's version (`accounts/changes.py`), or with
+# the day (which enrollments are current). So its analysis is counted once,
+# for no reader in particular, and kept in `KeptAnalysis` against the version,
+# the day and the code that counted it; each reader's own classes and column
+# are marked on the copy read back. An open assessment is counted on every
+# visit: the results entered on it raise no version.
+
+# What the analysis is counted with, and the models it holds: a change to any
+# of them is a new layout, and every kept analysis is counted again.
+_SOURCES = (
+    "assessments/analysis.py",
+    "assessments/selectors.py",
+    "assessments/scoring.py",
+    "assessments/models.py",
+    "accounts/models.py",
+    "schools/models.py",
+    "teams/models.py",
+)
+
+
+def layout() -> str:
+    return code_digest(_SOURCES)
+
+
+def _page(
+    *,
+    assessment: CommonAssessment,
+    viewer: User | None,
+    today: datetime.date | None = None,
+) -> DataPage:
+    """The analysis as `viewer` sees it: kept or counted now."""
+    if assessment.status == CommonAssessment.Status.FINALIZED:
+        page = _kept_analysis(assessment, today or timezone.localdate())
+    else:
+        page = _analyse(assessment=assessment)
+    return _seen_by(page, viewer)
+
+
+def _kept_analysis(assessment: CommonAssessment, today: datetime.date) -> DataPage:
+    school_id = assessment.team.school_id
+    version = versions([school_id])[school_id]  # before the data: see above
+    kept = KeptAnalysis.objects.filter(assessment=assessment).first()
+    if (
+        kept is not None
+        and kept.version == version
+        and kept.day == today
+        and kept.layout == layout()
+    ):
+        page = pickle.loads(zlib.decompress(kept.data))  # noqa: S301 - our own row
+        page.assessment = assessment
+        return page
+    started = time.monotonic()
+    page = _analyse(assessment=assessment)
+    data = zlib.compress(
+        pickle.dumps(replace(page, assessment=None), protocol=pickle.HIGHEST_PROTOCOL)
+    )
+    KeptAnalysis.objects.bulk_create(
+        [
+            KeptAnalysis(
+                assessment=assessment,
+                version=version,
+                day=today,
+                layout=layout(),
+                data=data,
+                counted_at=timezone.now(),
+                took_ms=round((time.monotonic() - started) * 1000),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["assessment"],
+        update_fields=["version", "day", "layout", "data", "counted_at", "took_ms"],
+    )
+    return page
+
+
+def _seen_by(page: DataPage, viewer: User | None) -> DataPage:
+    """Mark the reader's own classes and column on an analysis counted for no
+    one in particular."""
+    viewer_id = viewer.pk if viewer is not None else None
+    page.viewer_id = viewer_id
+    page.own_section_ids = {
+        section_id
+        for section_id, teacher_ids in page.teacher_ids_of.items()
+        if viewer_id in teacher_ids
+    }
+    for outcome in page.outcomes:
+        for rate in outcome.sections:
+            rate.is_own = rate.section.pk in page.own_section_ids
+        for rate in outcome.teachers:
+            rate.is_self = rate.teacher.pk == viewer_id
+    return page
+
+
+def _analyse(*, assessment: CommonAssessment) -> DataPage:
+    """The analysis for no reader in particular (`_seen_by` marks one's own).
+    Ten queries."""
     results = assessment_results(assessment)  # six queries
     threshold = reteach_threshold(assessment.team)
-    viewer_id = viewer.pk if viewer is not None else None
 
     section_teachers = {
         pk: _teachers_of(section) for pk, section in results.sections.items()
@@ -359,7 +475,7 @@ def _analyse(*, assessment: CommonAssessment, viewer: User | None) -> DataPage:
                     section=section,
                     teachers=section_teachers[section_id],
                     share=share,
-                    is_own=viewer_id in {t.pk for t in section_teachers[section_id]},
+                    is_own=False,
                     below_threshold=percent is not None and percent < threshold,
                 )
             )
@@ -374,7 +490,7 @@ def _analyse(*, assessment: CommonAssessment, viewer: User | None) -> DataPage:
                     TeacherRate(
                         teacher=teacher,
                         share=by_teacher.get((teacher.pk, outcome_id), Share()),
-                        is_self=teacher.pk == viewer_id,
+                        is_self=False,
                     )
                     for teacher in teachers
                 ],
@@ -393,16 +509,15 @@ def _analyse(*, assessment: CommonAssessment, viewer: User | None) -> DataPage:
         assessment=assessment,
         threshold=threshold,
         teachers=teachers,
-        viewer_id=viewer_id,
+        viewer_id=None,
         outcomes=analyses,
         items=list(item_means.values()),
         reteach_items=reteach_items,
         student_count=len(results.section_of),
         sections=list(results.sections.values()),
-        own_section_ids={
-            pk
+        teacher_ids_of={
+            pk: frozenset(teacher.pk for teacher in teachers)
             for pk, teachers in section_teachers.items()
-            if viewer_id in {teacher.pk for teacher in teachers}
         },
     )
 

@@ -347,3 +347,28 @@ class TriagePolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school}: reteach below {self.reteach_threshold}%"
+
+
+class KeptAnalysis(models.Model):
+    """A finalized assessment's data page, counted once and kept against its
+    school's version (`accounts/changes.py`), the day it was counted for and the
+    code that counted it (`assessments/analysis.py`, "Kept analyses"). Used only
+    while all three still hold; otherwise counted again and replaced."""
+
+    assessment = models.OneToOneField(
+        CommonAssessment, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.BigIntegerField()
+    day = models.DateField()
+    layout = models.CharField(max_length=64)
+    # The analysis as the code that counted it pickled it, compressed; written
+    # and read by `assessments/analysis.py` alone, as Django's cache would.
+    data = models.BinaryField()
+    counted_at = models.DateTimeField(default=timezone.now)
+    took_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "kept analyses"
+
+    def __str__(self) -> str:
+        return f"Analysis of {self.assessment_id} v{self.version}"

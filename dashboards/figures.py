@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.changes import versions
+from accounts.changes import code_digest, versions
 from dashboards.models import KeptFigures
 from schools.models import School, Term
 
@@ -49,15 +46,8 @@ _SOURCES = (
 )
 
 
-@functools.cache
 def layout() -> str:
-    digest = hashlib.sha256()
-    base = Path(settings.BASE_DIR)
-    for pattern in _SOURCES:
-        for path in sorted(base.glob(pattern)):
-            digest.update(path.relative_to(base).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_digest(_SOURCES)
 
 
 def _usable(kept: KeptFigures | None, version: int, day: datetime.date) -> bool:
