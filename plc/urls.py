@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import admin_login
+from accounts.views import LogoutView, admin_login
 from plc.views import healthz
 
 admin.site.site_header = "PLC administration"
@@ -25,6 +25,9 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("interventions/", include("interventions.urls")),
     path("admin/login/", admin_login),
+    # Leaving the admin logs the operator out everywhere, as the product's own
+    # log-out does; the admin's own would end this session only.
+    path("admin/logout/", LogoutView.as_view()),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

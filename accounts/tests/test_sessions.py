@@ -118,6 +118,25 @@ def test_log_out_ends_every_session_of_that_person(rivera):
     assert str(rivera.pk) not in remaining
 
 
+def test_the_admins_log_out_ends_every_session_too(db):
+    """An operator leaving the admin site is logged out everywhere, as from the
+    product's own pages: the admin's own logout would end this session only."""
+    operator = UserFactory(email="ops@lakeside.example", is_staff=True)
+    operator.is_superuser = True
+    operator.save()
+    laptop, phone = Client(), Client()
+    for device in (laptop, phone):
+        assert post_login(device, operator.email).status_code == 302
+    assert phone.get("/admin/").status_code == 200
+
+    response = laptop.post("/admin/logout/")
+
+    assert response.status_code == 302
+    assert not logged_in(laptop)
+    assert phone.get("/admin/").status_code == 302
+    assert not logged_in(phone)
+
+
 def test_password_change_ends_the_other_sessions_and_keeps_this_one(rivera):
     laptop, phone = Client(), Client()
     for device in (laptop, phone):
