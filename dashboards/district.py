@@ -142,7 +142,9 @@ def district_dashboard(
     """Every school of the admin's districts side by side. Nine queries."""
     today = today or timezone.localdate()
     schools = list(
-        School.objects.filter(district_id__in=district_ids_of(user)).order_by("name")
+        School.objects.filter(
+            district_id__in=district_ids_of(user), is_active=True
+        ).order_by("name")
     )
     ids = [s.pk for s in schools]
     terms_by_school: dict[int, list[Term]] = {}

@@ -153,9 +153,9 @@ def home_for(user, *, today=None) -> dict:
     )
     if district_ids:
         district_school_ids = list(
-            School.objects.filter(district_id__in=district_ids).values_list(
-                "pk", flat=True
-            )
+            School.objects.filter(
+                district_id__in=district_ids, is_active=True
+            ).values_list("pk", flat=True)
         )
         context["district_schools"] = school_summaries(school_ids=district_school_ids)
         context["district_totals"] = {

@@ -292,8 +292,11 @@ def notices_since(school: School, moment: datetime.datetime) -> int:
 def sweep(
     *, as_of: datetime.date, school_ids: list[int] | None = None
 ) -> list[SweepRun]:
-    """The daily review of every school (or of the given ones) for one day."""
+    """The daily review of every active school (or of the given ones) for one
+    day: a school the roster deactivated has no classes left to review."""
     schools = School.objects.order_by("pk")
     if school_ids:
         schools = schools.filter(pk__in=school_ids)
+    else:
+        schools = schools.filter(is_active=True)
     return [sweep_school(school=school, as_of=as_of) for school in schools]

@@ -63,7 +63,7 @@ def schools_due(now: datetime.datetime) -> list[School]:
     )
     return [
         school
-        for school in School.objects.order_by("pk")
+        for school in School.objects.filter(is_active=True).order_by("pk")
         if school.pk not in done and local.hour >= hours.get(school.pk, DEFAULT_HOUR)
     ]
 

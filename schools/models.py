@@ -172,8 +172,9 @@ class StaffRole(models.Model):
 
 class TermQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None):
+        """Terms under way on `on`; one the roster deactivated is over."""
         on = on or timezone.localdate()
-        return self.filter(start_date__lte=on, end_date__gte=on)
+        return self.filter(start_date__lte=on, end_date__gte=on, is_active=True)
 
 
 class Term(models.Model):
@@ -242,8 +243,15 @@ class Course(models.Model):
 
 class SectionQuerySet(models.QuerySet):
     def current(self, on: datetime.date | None = None):
+        """Classes held on `on`: their term is under way, and neither it nor
+        their course was deactivated by the roster (docs/roster-import.md)."""
         on = on or timezone.localdate()
-        return self.filter(term__start_date__lte=on, term__end_date__gte=on)
+        return self.filter(
+            term__start_date__lte=on,
+            term__end_date__gte=on,
+            term__is_active=True,
+            course__is_active=True,
+        )
 
 
 class Section(models.Model):

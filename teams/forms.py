@@ -72,9 +72,9 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["courses"].queryset = Course.objects.filter(school=school).order_by(
-            "title"
-        )
+        self.fields["courses"].queryset = Course.objects.filter(
+            school=school, is_active=True
+        ).order_by("title")
 
 
 class MemberForm(forms.Form):
