@@ -29,7 +29,6 @@ from dashboards.school import (
     CORE,
     FLOW_TYPES,
     FLOWS,
-    PROFICIENT,
     REFERRED,
     flow_events,
     kept_mastery,
@@ -191,7 +190,11 @@ def drilldown(*, user, school: School, term: Term, params: QueryDict) -> Drill:
 
 
 def _kept(*, measure, school, term, params, visible, scope):
-    rows = kept_mastery(school, term).filter(student__in=visible)
+    rows = kept_mastery(
+        school,
+        term,
+        proficient={"kept_proficient": True, "kept_not_yet": False}.get(measure),
+    ).filter(student__in=visible)
     outcome_id = _int(params, "outcome")
     course_id = _int(params, "course")
     team_id = _int(params, "team")
@@ -215,10 +218,6 @@ def _kept(*, measure, school, term, params, visible, scope):
             raise BadFilter(f"Course {course_id} is not a course of {school}.")
         rows = rows.filter(outcome__course_id=course_id)
         scope.append(f"Course {course.title}")
-    if measure == "kept_proficient":
-        rows = rows.filter(status__in=PROFICIENT)
-    elif measure == "kept_not_yet":
-        rows = rows.exclude(status__in=PROFICIENT)
     rows = (
         rows.select_related("student", "outcome__course")
         .annotate(

@@ -241,11 +241,20 @@ def _kept_sql(
     return select + _KEPT_FROM.format(**tables) + tail, params
 
 
-def kept_mastery(school: School, term: Term) -> QuerySet[StudentMastery]:
-    """The kept rows the heat map counts, as a queryset for its drill-downs."""
+def kept_mastery(
+    school: School, term: Term, *, proficient: bool | None = None
+) -> QuerySet[StudentMastery]:
+    """The kept rows the heat map counts, as a queryset for its drill-downs:
+    all of them, or only the proficient (or only the not yet proficient) ones.
+    The status is tested inside the statement, before the rows are matched to
+    the models: a whole school's kept rows are tens of thousands."""
+    tail = ""
+    if proficient is not None:
+        test = "IN" if proficient else "NOT IN"
+        tail = f" AND m.status {test} (%(proficient)s, %(exceeds)s)"
     sql, params = _kept_sql(
         "SELECT m.id",
-        "",
+        tail,
         school_ids=[school.pk],
         term_ids=[term.pk],
         day=roster_day(term),
