@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - tests take the imported `scored` fixture by name
 """A finalized assessment's data page is counted once per change of its school
 and kept (assessments/analysis.py, "Kept analyses"): each test shows one kind of
 change reaching the page, or the kept page drawn for another reader."""
@@ -15,7 +16,10 @@ from assessments import analysis, services
 from assessments.access import assessments_for
 from assessments.models import ItemScore, KeptAnalysis
 from assessments.tests.conftest import enter
-from assessments.tests.test_analysis import SCORES, outcome_of
+from assessments.tests.test_analysis import (
+    outcome_of,
+    scored,  # noqa: F401 - the fixture
+)
 from schools.models import AccessedStudent
 
 pytestmark = pytest.mark.django_db
@@ -24,19 +28,12 @@ TODAY = datetime.date.today()
 
 
 @pytest.fixture
-def finalized(exam):
-    a, b, c = exam.taught_students
-    d, e = exam.colleague_students
-    students = {"a": a, "b": b, "c": c, "d": d, "e": e}
-    for key, values in SCORES.items():
-        for number, raw in enumerate(values, start=1):
-            enter(exam, students[key], number, raw)
-    services.assessment_finalize(assessment=exam.assessment, actor=exam.teacher)
+def finalized(scored):
+    services.assessment_finalize(assessment=scored.assessment, actor=scored.teacher)
     services.mastery_refresh()
-    assessment = assessments_for(exam.teacher).get(pk=exam.assessment.pk)
-    return SimpleNamespace(
-        **{**vars(exam), "assessment": assessment}, s=SimpleNamespace(**students)
-    )
+    # As the pages load it, so that it knows it is finalized.
+    assessment = assessments_for(scored.teacher).get(pk=scored.assessment.pk)
+    return SimpleNamespace(**{**vars(scored), "assessment": assessment})
 
 
 def reads_scores(captured) -> bool:
