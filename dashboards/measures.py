@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -44,7 +45,7 @@ from interventions.models import CaseStatus, Group, Placement
 from interventions.models import Rung as LadderRung
 from schools.access import students_for
 from schools.models import Enrollment, School, Student, Term
-from teams.models import EssentialOutcome, Team
+from teams.models import EssentialOutcome, MasteryMethod, Team
 
 ONE = Decimal("0.1")
 KEPT = {
@@ -243,13 +244,21 @@ def _kept(*, measure, school, term, params, visible, scope):
 
 
 def _mastery_words(mastery: StudentMastery) -> str:
+    """The kept mastery in words: "Not yet proficient, 66.7% (Decaying
+    average, 3 scores)", or how far n_mastery has come while it has no value."""
     label = mastery.get_status_display()
+    method = (
+        MasteryMethod(mastery.method).label
+        if mastery.method in MasteryMethod.values
+        else mastery.method
+    )
     if mastery.value is not None:
-        value = f"{mastery.value.normalize():f}".rstrip(".")
-        return f"{label}, {value} ({mastery.method}, {mastery.score_count} scores)"
+        value = mastery.value.quantize(ONE, rounding=ROUND_HALF_UP)
+        scores = f"{mastery.score_count} score{pluralize(mastery.score_count)}"
+        return f"{label}, {value}% ({method}, {scores})"
     if mastery.progress:
-        return f"{label}, {mastery.progress} ({mastery.method})"
-    return f"{label} ({mastery.method})"
+        return f"{label}, {mastery.progress} ({method})"
+    return f"{label} ({method})"
 
 
 # One window ------------------------------------------------------------------------

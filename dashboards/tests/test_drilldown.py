@@ -45,7 +45,8 @@ def test_kept_mastery_cell_lists_the_students_it_counts(school, principal):  # n
     proficient = get(principal, school, measure="kept_proficient", team=school.team.pk)
     assert len(proficient.context["page"].object_list) == 6
     html = not_yet.content.decode()
-    assert "Not yet proficient, 60 (latest, 1 scores)" in html
+    # In words a principal reads, not the method's code name.
+    assert "Not yet proficient, 60.0% (Most recent score, 1 score)" in html
     assert school.section.name in html
 
 
