@@ -41,11 +41,12 @@ from dashboards.school import (
     roster_day,
     window_scores,
 )
+from interventions.case_selectors import METHOD_LABELS
 from interventions.models import CaseStatus, Group, Placement
 from interventions.models import Rung as LadderRung
 from schools.access import students_for
 from schools.models import Enrollment, School, Student, Term
-from teams.models import EssentialOutcome, MasteryMethod, Team
+from teams.models import EssentialOutcome, Team
 
 ONE = Decimal("0.1")
 KEPT = {
@@ -247,11 +248,7 @@ def _mastery_words(mastery: StudentMastery) -> str:
     """The kept mastery in words: "Not yet proficient, 66.7% (Decaying
     average, 3 scores)", or how far n_mastery has come while it has no value."""
     label = mastery.get_status_display()
-    method = (
-        MasteryMethod(mastery.method).label
-        if mastery.method in MasteryMethod.values
-        else mastery.method
-    )
+    method = METHOD_LABELS.get(mastery.method, mastery.method.replace("_", " "))
     if mastery.value is not None:
         value = mastery.value.quantize(ONE, rounding=ROUND_HALF_UP)
         scores = f"{mastery.score_count} score{pluralize(mastery.score_count)}"
