@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -41,6 +42,7 @@ MASTERY_LABELS = {
     NO_EVIDENCE: "No evidence yet",
 }
 METHOD_LABELS = dict(MasteryMethod.choices)
+ONE_DECIMAL = Decimal("0.1")
 # Open actions due within this many days are listed; later ones are folded.
 DUE_SOON_DAYS = 7
 # The newest events shown on the case page; the rest are a click away.
@@ -68,7 +70,10 @@ class OutcomeRow:
         method = snap.get("method") or ""
         return cls(
             case_outcome=case_outcome,
-            value="" if value is None else f"{float(value):g}%",
+            # To one decimal, as every other percent of mastery is shown.
+            value=""
+            if value is None
+            else f"{Decimal(str(value)).quantize(ONE_DECIMAL, ROUND_HALF_UP)}%",
             status=MASTERY_LABELS.get(status, status.replace("_", " ")),
             method=METHOD_LABELS.get(method, method.replace("_", " ")),
             calculation=snap.get("calculation") or "",
@@ -154,7 +159,8 @@ def action_rows(
         ActionRow(
             action=action,
             can_mark=access.can_manage or action.owner_id == user.pk,
-            is_overdue=action.is_overdue(today),
+            # What an ended case left undone is nobody's work any more.
+            is_overdue=access.case.is_open and action.is_overdue(today),
             is_mine=action.owner_id == user.pk,
         )
         for action in actions

@@ -352,6 +352,29 @@ def test_an_overdue_action_and_review_are_marked_in_words(people, login):
     assert html.count(">Overdue<") == case.actions.count() + 1
 
 
+def test_an_ended_case_owes_nothing_and_says_why_it_was_opened(people, login):
+    """Once a case exits, what its rung left undone is nobody's work: the
+    page says so without an alarm, in the past tense."""
+    opened = timezone.localdate() - datetime.timedelta(days=50)
+    case = open_case(people, on=opened).case
+    services.case_exit(case=case, actor=people.counselor, reason="Learned it")
+    html = page_text(login(people.counselor).get(case.get_absolute_url()))
+    assert ">Overdue<" not in html
+    assert " overdue" not in html
+    assert "Why the case was opened" in html
+    assert "Why the case is open" not in html
+
+
+def test_the_mastery_that_opened_the_case_is_shown_to_one_decimal(people, case):
+    from interventions.case_selectors import OutcomeRow
+
+    outcome = case.outcomes.first()
+    outcome.snapshot = {**outcome.snapshot, "value": "72.7272727"}
+    assert OutcomeRow.of(outcome).value == "72.7%"
+    outcome.snapshot = {**outcome.snapshot, "value": "60"}
+    assert OutcomeRow.of(outcome).value == "60.0%"
+
+
 # Notes ------------------------------------------------------------------------
 
 
