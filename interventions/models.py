@@ -12,7 +12,7 @@ placements beyond the seats wait in order.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -785,3 +785,28 @@ class ParentNotice(models.Model):
     @property
     def goes_on_paper(self) -> bool:
         return not self.email
+
+    @property
+    def is_moot(self) -> bool:
+        """Not sent, and the case has since left the rung entry the letter is
+        about (exited, referred, moved): it is never sent, since it would tell
+        the parents of a support their child no longer gets."""
+        case = self.case
+        return (
+            self.emailed_at is None
+            and self.sent_home_on is None
+            and not (
+                case.is_open
+                and case.rung_id == self.rung_id
+                and case.rung_entered_on == self.rung_entered_on
+            )
+        )
+
+
+# A letter still to be sent: its case is open on the rung entry it is about
+# (`ParentNotice.is_moot` is the same test on one letter).
+NOTICE_STILL_DUE = Q(
+    case__status__in=OPEN_STATUSES,
+    case__rung_id=F("rung_id"),
+    case__rung_entered_on=F("rung_entered_on"),
+)

@@ -60,9 +60,10 @@ def case_notices(case: Case) -> CaseNotices:
     another language: one query, two when no letter was sent (then whether the
     student has a guardian on record at all says why)."""
     notices = list(
-        ParentNotice.objects.filter(case=case)
-        .select_related("guardian", "rung", "sent_home_by")
-        .order_by("-created_at", "guardian__last_name", "pk")
+        # Through the case, so each letter knows its case (`is_moot`).
+        case.notices.select_related("guardian", "rung", "sent_home_by").order_by(
+            "-created_at", "guardian__last_name", "pk"
+        )
     )
     languages = {
         n.guardian_id: n.guardian

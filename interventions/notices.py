@@ -27,7 +27,13 @@ from accounts.models import User
 from accounts.outbox import enqueue
 from accounts.services import changes, event_build, event_record, events_record
 from interventions import letters
-from interventions.models import Case, LetterTemplate, ParentNotice, Rung
+from interventions.models import (
+    NOTICE_STILL_DUE,
+    Case,
+    LetterTemplate,
+    ParentNotice,
+    Rung,
+)
 from schools.models import Guardian, School
 
 logger = logging.getLogger(__name__)
@@ -231,7 +237,12 @@ def parent_notice_email(*, notice_id: int) -> bool:
             .select_related(
                 "case__school", "case__counselor", "case__student", "guardian"
             )
-            .filter(pk=notice_id, emailed_at__isnull=True, guardian__is_active=True)
+            .filter(
+                NOTICE_STILL_DUE,
+                pk=notice_id,
+                emailed_at__isnull=True,
+                guardian__is_active=True,
+            )
             .exclude(email="")
             .first()
         )
@@ -256,6 +267,7 @@ def parent_notices_send_pending(*, now: datetime.datetime | None = None) -> int:
     message was lost, or the mail server was down); how many were sent."""
     now = now or timezone.now()
     pending = ParentNotice.objects.filter(
+        NOTICE_STILL_DUE,
         emailed_at__isnull=True,
         guardian__is_active=True,
         created_at__gte=now - datetime.timedelta(days=EMAIL_RETRY_DAYS),

@@ -275,6 +275,32 @@ def test_a_guardian_made_inactive_before_sending_is_not_written_to(
     assert mailoutbox == []
 
 
+@pytest.mark.parametrize("change", ["exit", "move_up"])
+def test_a_letter_about_a_rung_the_case_has_left_is_never_sent(
+    family, case, mailoutbox, login, change
+):
+    """The mail server was down when the case entered the rung; by the time it
+    answers the student has exited (or moved on): the letter would tell the
+    parents of a support their child no longer gets."""
+    with time_machine.travel(MONDAY + datetime.timedelta(days=1), tick=False):
+        if change == "exit":
+            services.case_exit(case=case, actor=family.counselor, reason="Learned it")
+        else:
+            services.case_move(
+                case=case, actor=family.counselor, direction="up", reason="No progress"
+            )
+    stale = ParentNotice.objects.get(
+        case=case, guardian=family.mother, rung__position=1
+    )
+    assert notices.parent_notice_email(notice_id=stale.pk) is False
+    notices.parent_notices_send_pending(now=SOON)
+    assert "Support" not in " ".join(m.subject + m.body for m in mailoutbox)
+    stale.refresh_from_db()
+    assert stale.emailed_at is None
+    page = login(family.counselor).get(case.get_absolute_url()).content.decode()
+    assert "Not sent: the case had left “Support” before it could be e-mailed." in page
+
+
 def test_a_mail_server_that_fails_marks_nothing(family, case, mailoutbox, monkeypatch):
     def refuse(self, *args, **kwargs):
         raise OSError("connection refused")
