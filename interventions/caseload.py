@@ -14,6 +14,7 @@ from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from interventions.escalation import FIDELITY_THRESHOLD
 from interventions.models import (
     ActionKind,
     Case,
@@ -35,7 +36,10 @@ class Urgency:
     NO_CHECK_THIS_WEEK = 2
     WAITLISTED = 3
     PLAN_NOT_DELIVERED = 4
-    ON_TRACK = 5
+    # Attended below the share that counts as delivered: at the review the plan
+    # would be "not delivered"; there is still time to get the student there.
+    ATTENDANCE_LOW = 5
+    ON_TRACK = 6
 
     LABELS = {
         REVIEW_OVERDUE: "Review overdue",
@@ -43,6 +47,7 @@ class Urgency:
         NO_CHECK_THIS_WEEK: "No progress check this week",
         WAITLISTED: "Waiting for a seat",
         PLAN_NOT_DELIVERED: "Plan not delivered",
+        ATTENDANCE_LOW: f"Attendance below {FIDELITY_THRESHOLD:.0%}",
         ON_TRACK: "On schedule",
     }
 
@@ -281,6 +286,25 @@ def _row(case, today, fidelity, position, first_overdue) -> CaseloadRow:
         reasons.append(Urgency.PLAN_NOT_DELIVERED)
         steps.append(
             ("The plan was not delivered: see what was missed", f"{url}#actions")
+        )
+    if (
+        fidelity is not None
+        and fidelity.below_threshold
+        and case.status == CaseStatus.ACTIVE
+    ):
+        reasons.append(Urgency.ATTENDANCE_LOW)
+        review = (
+            f"the review on {case.next_review_on:%-d %b}"
+            if case.next_review_on
+            else "the review"
+        )
+        steps.append(
+            (
+                f"Attended {fidelity.attended} of {fidelity.scheduled} sessions "
+                f"({fidelity.percent:g}%): see that the student gets to the group "
+                f"before {review}",
+                f"{url}#groups",
+            )
         )
     if not steps:
         steps.append(

@@ -118,6 +118,40 @@ def test_no_progress_check_this_week_and_waiting_for_a_seat(ladder):
     )
 
 
+def test_attendance_below_the_threshold_is_flagged_before_the_review(ladder):
+    """At the review a rung attended under 80% counts as not delivered; the
+    counselor sees it coming while there is time to get the student there."""
+    with at(datetime.date(2026, 10, 2)):
+        case = open_case(ladder).case  # Support seats the student in tutoring
+        for action in case.actions.all():
+            services.case_action_set_done(action=action, actor=ladder.counselor)
+    friday = datetime.date(2026, 10, 9)
+    with at(friday):
+        for day, mark in [(5, "present"), (6, "absent"), (7, "present"), (8, "absent")]:
+            services.attendance_take(
+                group=ladder.tutoring,
+                actor=ladder.principal,
+                on=datetime.date(2026, 10, day),
+                marks={case.student.pk: (mark, None)},
+            )
+        services.progress_check_add(
+            case=case, actor=ladder.counselor, progress="on_track"
+        )
+        (row,) = caseload_for(
+            counselor=ladder.counselor, school_ids=[ladder.school.pk], today=friday
+        ).rows
+    assert row.urgency == Urgency.ATTENDANCE_LOW
+    assert row.reasons == ["Attendance below 80%"]
+    assert row.next_step == (
+        f"Attended 2 of 4 sessions (50%): see that the student gets to the "
+        f"group before the review on {case.next_review_on:%-d %b}"
+    )
+    assert row.next_url.endswith("#groups")
+    # Ahead of nothing more pressing: a case on schedule comes after it.
+    assert Urgency.ATTENDANCE_LOW < Urgency.ON_TRACK
+    assert Urgency.PLAN_NOT_DELIVERED < Urgency.ATTENDANCE_LOW
+
+
 def test_the_page_filters_and_names_an_unknown_filter(login, ladder):
     open_case(ladder, new_student(ladder, grade_level=9))
     client = login(ladder.counselor)
