@@ -12,6 +12,7 @@ than by the views (docs/domain.md, "The record of access").
 from __future__ import annotations
 
 import datetime
+import logging
 import pickle
 import time
 import zlib
@@ -38,6 +39,8 @@ from assessments.selectors import assessment_results, reteach_threshold
 from schools.access_log import note_students
 from schools.models import Section, Student
 from teams.models import EssentialOutcome
+
+logger = logging.getLogger(__name__)
 
 PROFICIENT_LEVELS = frozenset({"proficient", "exceeds"})
 ONE_DECIMAL = Decimal("0.1")
@@ -321,9 +324,14 @@ def _kept_analysis(assessment: CommonAssessment, today: datetime.date) -> DataPa
         and kept.day == today
         and kept.layout == layout()
     ):
-        page = pickle.loads(zlib.decompress(kept.data))  # noqa: S301 - our own row
-        page.assessment = assessment
-        return page
+        try:
+            page = pickle.loads(zlib.decompress(kept.data))  # noqa: S301 - our own row
+        except Exception:
+            # A row this code cannot read back costs a count, not the page.
+            logger.exception("Kept analysis of assessment %s unreadable", assessment.pk)
+        else:
+            page.assessment = assessment
+            return page
     started = time.monotonic()
     page = _analyse(assessment=assessment)
     data = zlib.compress(

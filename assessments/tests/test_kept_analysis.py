@@ -187,3 +187,13 @@ def test_lists_and_exports_read_the_kept_analysis(finalized, login):
         assert response.status_code == 200
         assert not reads_scores(captured), url
         assert finalized.s.e.last_name in response.content.decode()
+
+
+def test_a_kept_row_that_cannot_be_read_is_counted_again(finalized):
+    page_of(finalized, finalized.teacher)
+    KeptAnalysis.objects.update(data=b"not what was kept")
+    page, captured = page_of(finalized, finalized.teacher)
+    assert reads_scores(captured)
+    assert outcome_of(page, finalized, 0).overall.assessed == 5
+    _, captured = page_of(finalized, finalized.teacher)
+    assert not reads_scores(captured)
