@@ -67,7 +67,8 @@ def review_status(
         )
         success = last_success.get(school.pk)
         ran_today = success is not None and success.as_of >= local.date()
-        missed = local >= due + GRACE and not ran_today
+        # A school the roster deactivated is not reviewed, and owes no review.
+        missed = school.is_active and local >= due + GRACE and not ran_today
         statuses.append(
             ReviewStatus(
                 school=school,

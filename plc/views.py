@@ -45,7 +45,9 @@ def _reviews_state() -> str:
     from schools.models import School
 
     try:
-        statuses = review_status(list(School.objects.values_list("pk", flat=True)))
+        statuses = review_status(
+            list(School.objects.filter(is_active=True).values_list("pk", flat=True))
+        )
     except Exception as error:
         return f"unknown: {type(error).__name__}"
     problems = [status.problem for status in statuses if not status.healthy]

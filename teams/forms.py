@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
 
 from schools.models import Course
 from teams.models import (
@@ -70,10 +71,16 @@ class TeamForm(forms.Form):
         help_text="For “proficient n times”.",
     )
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, team=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The school's active courses, and any the team already has: a course
+        # the roster deactivated stays on its team's form, so saving the team
+        # neither drops it nor is refused for it.
+        offered = Q(is_active=True)
+        if team is not None:
+            offered |= Q(pk__in=team.courses.values("pk"))
         self.fields["courses"].queryset = Course.objects.filter(
-            school=school, is_active=True
+            offered, school=school
         ).order_by("title")
 
 

@@ -112,7 +112,9 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "mastery_weight": team.mastery_weight,
         "mastery_n": team.mastery_n,
     }
-    form = TeamForm(request.POST or None, initial=initial, school=team.school)
+    form = TeamForm(
+        request.POST or None, initial=initial, school=team.school, team=team
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.team_update(team=team, actor=request.user, **form.cleaned_data)

@@ -59,3 +59,45 @@ def test_an_inactive_school_leaves_the_district_and_the_daily_reviews(cast):
     assert cast.other_school in schools_due(late)
     # Nothing recorded in it is gone: its principal still reads its history.
     assert school in schools_for(cast.principal)
+
+
+def test_an_inactive_school_is_never_a_missed_review(cast, client):
+    """No review runs for it, and none is owed: /healthz stays up and its
+    principal is not told every morning that the review did not run."""
+    from django.urls import reverse
+
+    from interventions.models import SweepRun
+    from interventions.review_status import review_status
+
+    now = timezone.now()
+    SweepRun.objects.create(
+        school=cast.other_school,
+        kind=SweepRun.Kind.DAILY,
+        as_of=timezone.localdate(),
+        status=SweepRun.Status.SUCCEEDED,
+        started_at=now,
+        finished_at=now,
+    )
+    cast.school.is_active = False
+    cast.school.save()
+    late = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time(23, 0))
+    )
+    (status,) = review_status([cast.school.pk], now=late)
+    assert not status.missed
+    assert status.healthy
+    assert client.get(reverse("healthz")).json()["reviews"] == "ok"
+
+
+def test_a_team_keeps_its_inactive_course_when_edited(cast):
+    """The course stays ticked on the team's own form, so renaming the team
+    neither drops it nor is refused for it."""
+    from teams.tests.factories import TeamFactory
+
+    course = cast.section.course
+    team = TeamFactory(school=cast.school, name="Algebra 1 team", courses=[course])
+    course.is_active = False
+    course.save()
+    offered = TeamForm(school=cast.school, team=team).fields["courses"].queryset
+    assert course in offered
+    assert course not in TeamForm(school=cast.school).fields["courses"].queryset
