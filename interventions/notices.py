@@ -289,11 +289,18 @@ def parent_notice_mark_sent_home(
     from interventions.services import may_act_for
 
     on = on or timezone.localdate()
-    notice = ParentNotice.objects.select_related("case", "guardian").get(pk=notice.pk)
+    notice = ParentNotice.objects.select_related("case", "guardian", "rung").get(
+        pk=notice.pk
+    )
     if not may_act_for(actor, notice.case):
         raise ValidationError("Only a counselor or the principal can record this.")
     if on > timezone.localdate():
         raise ValidationError("A letter cannot be sent home on a day to come.")
+    if notice.is_moot:
+        raise ValidationError(
+            f"The case has left “{notice.rung.name}”: the letter is no longer "
+            "about the support the student gets, so it is not sent."
+        )
     marked = ParentNotice.objects.filter(
         pk=notice.pk, sent_home_on__isnull=True
     ).update(sent_home_on=on, sent_home_by=actor)

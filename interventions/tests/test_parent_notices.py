@@ -299,6 +299,11 @@ def test_a_letter_about_a_rung_the_case_has_left_is_never_sent(
     assert stale.emailed_at is None
     page = login(family.counselor).get(case.get_absolute_url()).content.decode()
     assert "Not sent: the case had left “Support” before it could be e-mailed." in page
+    # Nor does it go home on paper from a page opened before the case moved.
+    with pytest.raises(ValidationError, match="no longer about"):
+        notices.parent_notice_mark_sent_home(notice=stale, actor=family.counselor)
+    stale.refresh_from_db()
+    assert stale.sent_home_on is None
 
 
 def test_a_mail_server_that_fails_marks_nothing(family, case, mailoutbox, monkeypatch):
