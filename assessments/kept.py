@@ -265,6 +265,8 @@ def refresh_batch(
         now = timezone.now()
         changed: set[int] = set()
         moved_outcomes: set[int] = set()
+        # Only reworded: not a change of mastery, but pages show the words.
+        reworded_outcomes: set[int] = set()
         write = []
         for (student_id, outcome_id), row in fresh.items():
             computed_at = now
@@ -276,6 +278,7 @@ def refresh_batch(
                     # Only the wording or the method's name: not a change of
                     # mastery, so the row keeps its time.
                     computed_at = old_computed_at
+                    reworded_outcomes.add(outcome_id)
             if computed_at is now:
                 changed.add(student_id)
                 moved_outcomes.add(outcome_id)
@@ -289,10 +292,13 @@ def refresh_batch(
             _upsert(write)
         if taken:
             MasteryDirty.objects.filter(student_id__in=taken).delete()
-        if moved_outcomes:
-            # The schools whose figures rest on these outcomes' kept mastery.
+        if moved_outcomes or reworded_outcomes:
+            # The schools whose figures or pages rest on these outcomes' kept
+            # mastery.
             schools_changed(
-                EssentialOutcome.objects.filter(pk__in=moved_outcomes)
+                EssentialOutcome.objects.filter(
+                    pk__in=moved_outcomes | reworded_outcomes
+                )
                 .values_list("team__school_id", flat=True)
                 .distinct()
             )

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import changes
 from assessments import analysis, services
 from assessments.access import assessments_for
-from assessments.models import ItemScore, KeptAnalysis
+from assessments.models import ItemScore, KeptAnalysis, StudentMastery
 from assessments.tests.conftest import enter
 from assessments.tests.test_analysis import (
     outcome_of,
@@ -197,3 +197,17 @@ def test_a_kept_row_that_cannot_be_read_is_counted_again(finalized):
     assert outcome_of(page, finalized, 0).overall.assessed == 5
     _, captured = page_of(finalized, finalized.teacher)
     assert not reads_scores(captured)
+
+
+def test_new_wording_of_kept_mastery_reaches_the_kept_page(
+    finalized, django_capture_on_commit_callbacks
+):
+    """The lists show each student's mastery explanation: a recompute that
+    only rewords it (a new release, a renamed method) counts the page again."""
+    page_of(finalized, finalized.teacher)
+    StudentMastery.objects.filter(student=finalized.s.e).update(explanation="Old words")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mastery_recompute(student_ids=[finalized.s.e.pk])
+    assert not StudentMastery.objects.filter(explanation="Old words").exists()
+    _, captured = page_of(finalized, finalized.teacher)
+    assert reads_scores(captured)
