@@ -1,8 +1,9 @@
 """Which schools' data changed: the mark that kept figures are out of date.
 
 Every change that writes the record of change (`services.event_record`,
-`events_record`) names its school, and kept mastery, the daily review and the
-roster import say which schools they touched; each of those calls
+`events_record`) names its school, and kept mastery (its values or only its
+words), the daily review, the roster import and a team reordering its outcomes
+say which schools they touched; each of those calls
 `schools_changed`, and so does any change made in the admin site. Once the
 change commits, each school's `SchoolVersion` goes up by one, in a statement
 of its own, so no transaction holds the row.

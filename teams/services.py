@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.changes import schools_changed
 from accounts.events import EventType
 from accounts.models import User
 from accounts.services import changes, event_record, snapshot
@@ -596,6 +597,11 @@ def outcome_move(
     for position, sibling in enumerate(siblings):
         sibling.position = position
     EssentialOutcome.objects.bulk_update(siblings, ["position"])
+    # No event (an order is not a decision about anyone), but the dashboards
+    # and data pages kept for the school list outcomes in this order.
+    schools_changed(
+        Team.objects.filter(pk=outcome.team_id).values_list("school_id", flat=True)
+    )
     return siblings[other]
 
 

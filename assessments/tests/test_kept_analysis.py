@@ -211,3 +211,19 @@ def test_new_wording_of_kept_mastery_reaches_the_kept_page(
     assert not StudentMastery.objects.filter(explanation="Old words").exists()
     _, captured = page_of(finalized, finalized.teacher)
     assert reads_scores(captured)
+
+
+def test_reordering_the_outcomes_counts_the_page_again(
+    finalized, django_capture_on_commit_callbacks
+):
+    """The reteach list and the dashboards follow the team's order of its
+    outcomes; moving one is a change of the school like any other."""
+    from teams import services as team_services
+
+    page_of(finalized, finalized.teacher)
+    with django_capture_on_commit_callbacks(execute=True):
+        team_services.outcome_move(
+            outcome=finalized.outcomes[1], actor=finalized.teacher, direction="up"
+        )
+    _, captured = page_of(finalized, finalized.teacher)
+    assert reads_scores(captured)
