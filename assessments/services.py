@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -482,6 +482,8 @@ def scores_enter(
     changed: dict[int, ItemScore] = {}
     before: dict[int, ParsedEntry] = {}
     with transaction.atomic():
+        if not _still_open(assessment):
+            return [EntryOutcome(None, False, NOT_OPEN) for _ in cells]
         current = _locked_scores(cells)
         for index, cell in enumerate(cells):
             score = current.get((cell.item.pk, cell.student.pk))
@@ -541,6 +543,22 @@ def scores_enter(
             # mastery reads finalized results only: finalizing recomputes them.
             _enqueue_recompute({cells[index].student.pk for index in written})
     return outcomes
+
+
+def _still_open(assessment: CommonAssessment) -> bool:
+    """Whether the assessment is open now, read under a share lock held to the
+    end of the transaction: finalizing (an update of the row) waits for the
+    results being saved, and a save that waited for a finalizing sees it. So
+    no result lands after the finalizing that kept mastery counted, whatever
+    the page that sent it was loaded with. Saves do not wait for each other."""
+    table = connection.ops.quote_name(CommonAssessment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status FROM {table} WHERE id = %s FOR SHARE",  # noqa: S608 (table from _meta)
+            [assessment.pk],
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] == Status.OPEN
 
 
 def _locked_scores(cells: Sequence[CellEntry]) -> dict[tuple[int, int], ItemScore]:
@@ -693,6 +711,8 @@ def scores_import(
     events = []
     try:
         with transaction.atomic():
+            if not _still_open(assessment):
+                raise ValidationError(NOT_OPEN)
             current = _locked_scores([cell for cell, _ in cells])
             for cell, entry in cells:
                 score = current.get((cell.item.pk, cell.student.pk))

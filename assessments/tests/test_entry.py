@@ -90,6 +90,26 @@ def test_nothing_can_be_entered_in_a_draft_or_finalized_assessment(exam):
     assert "only while the assessment is open" in result.error
 
 
+def test_a_grid_that_missed_the_finalizing_saves_nothing(exam):
+    """The page was loaded while the assessment was open; a colleague finalized
+    it since. The save reads the status under a lock, so a result never lands
+    after the finalizing that kept mastery counted."""
+    from assessments.models import CommonAssessment
+
+    loaded_before = CommonAssessment.objects.get(pk=exam.assessment.pk)
+    services.assessment_finalize(assessment=exam.assessment, actor=exam.teacher)
+    assert loaded_before.status == CommonAssessment.Status.OPEN
+    exam.assessment = loaded_before
+    result = enter(exam, exam.taught_students[0], 1, "3")
+    assert not result.saved
+    assert "only while the assessment is open" in result.error
+    assert not ItemScore.objects.exists()
+    sheet = [services.RowEntry(exam.taught_students[0], {1: "3"})]
+    with pytest.raises(ValidationError, match="only while the assessment is open"):
+        services.scores_import(assessment=loaded_before, rows=sheet, actor=exam.teacher)
+    assert not ItemScore.objects.exists()
+
+
 def test_items_cannot_change_once_open(exam):
     with pytest.raises(ValidationError, match="only while the assessment is a draft"):
         services.items_replace(
