@@ -128,14 +128,13 @@ def test_pages_carry_a_strict_content_security_policy(client, cast):
 
 
 def test_a_bar_takes_its_width_from_a_class_per_whole_percent():
+    from types import SimpleNamespace
+
+    from assessments.templatetags.data_page import share_bar
 
     css = (Path(settings.BASE_DIR) / "static" / "css" / "utilities.css").read_text()
     for n in range(101):
         assert f".w-pct-{n} {{ width: {n}%; }}" in css
         assert f".start-pct-{n} {{ left: {n}%; }}" in css
-    from types import SimpleNamespace
-
-    from assessments.templatetags.data_page import share_bar
-
     html = share_bar(SimpleNamespace(percent=62.5))
     assert 'class="w-pct-63"' in html and "style=" not in html
