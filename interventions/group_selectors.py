@@ -9,7 +9,7 @@ Each runs in a fixed number of queries, whatever the size of the group.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from interventions.escalation import FIDELITY_THRESHOLD
-from interventions.models import Attendance, Case, Group, Placement, Session
+from interventions.models import (
+    OPEN_STATUSES,
+    Attendance,
+    Case,
+    Group,
+    Placement,
+    Session,
+)
 from interventions.selectors import Fidelity, fidelities, group_members_on
 from schools.access_log import note_students
 from schools.models import StaffRole, Student
@@ -65,6 +72,9 @@ class GroupRow:
     group: Group
     seated: int
     waiting: int
+    # Students seated on a case who attend under the share that counts as the
+    # rung delivered (counted for the supervisor's home only).
+    below_threshold: int = 0
 
     @property
     def days(self) -> str:
@@ -397,10 +407,41 @@ class SupervisorHome:
     def left_to_take(self) -> int:
         return sum(1 for s in self.to_take if not s.is_taken)
 
+    @property
+    def slipping(self) -> list[GroupRow]:
+        """The groups with students attending too little, as the review counts."""
+        return [row for row in self.groups if row.below_threshold]
+
+
+def _count_slipping(rows: list[GroupRow], today: datetime.date) -> list[GroupRow]:
+    """The rows, each with its students on an open case whose attendance since
+    entering the rung is below the threshold (the fidelity the review reads)."""
+    if not rows:
+        return rows
+    seats = list(
+        Placement.objects.filter(
+            group__in=[row.group for row in rows],
+            status=Placement.Status.PLACED,
+            case__status__in=OPEN_STATUSES,
+        ).select_related("case__rung")
+    )
+    by_case = fidelities([seat.case for seat in seats], today=today)
+    slipping: dict[int, set[int]] = {}
+    for seat in seats:
+        fidelity = by_case.get(seat.case_id)
+        if fidelity is not None and fidelity.below_threshold:
+            slipping.setdefault(seat.group_id, set()).add(seat.student_id)
+    return [
+        replace(row, below_threshold=len(slipping.get(row.group.pk, ())))
+        for row in rows
+    ]
+
 
 def supervisor_home(user, today: datetime.date | None = None) -> SupervisorHome:
-    """The groups a person runs, with seats and waitlists, and the sessions
-    they meet today, saying whether attendance is taken yet: two queries."""
+    """The groups a person runs, with seats and waitlists, how many of their
+    students attend too little for the plan to count as delivered, and the
+    sessions they meet today, saying whether attendance is taken yet: three
+    queries, six when a seat is on a case."""
     today = today or timezone.localdate()
     rows = group_rows(
         groups=Group.objects.filter(
@@ -411,6 +452,7 @@ def supervisor_home(user, today: datetime.date | None = None) -> SupervisorHome:
             ),
         )
     )
+    rows = _count_slipping(rows, today)
     meeting = [row for row in rows if meets_on(row.group, today)]
     sessions = (
         {

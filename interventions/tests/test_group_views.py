@@ -816,6 +816,54 @@ def test_the_supervisor_home_lists_todays_sessions_and_their_groups(ladder):
     assert [s.group for s in tuesday.to_take] == [ladder.study_hall, tuesday_group]
 
 
+def test_the_supervisor_home_names_the_groups_where_students_are_slipping(ladder):
+    """A student on a case who attends under 80% of the sessions since entering
+    the rung would have the plan count as not delivered at the review: the
+    person running the group is told while there is time to act."""
+    with time_machine.travel(datetime.datetime(2026, 9, 28, 9, 0), tick=False):
+        case = open_case(ladder).case
+        for _ in range(2):
+            services.case_move(
+                case=case, actor=ladder.counselor, direction="up", reason="No progress"
+            )
+    assert case.student in {
+        p.student for p in ladder.study_hall.placements.filter(status="placed")
+    }
+    for day, mark in [(LAST_FRIDAY, "present"), (MONDAY, "absent")]:
+        services.attendance_take(
+            group=ladder.study_hall,
+            actor=ladder.interventionist,
+            on=day,
+            marks={case.student.pk: (mark, None)},
+        )
+    home = group_selectors.supervisor_home(ladder.interventionist, MONDAY)
+    (row,) = [r for r in home.groups if r.group == ladder.study_hall]
+    assert row.below_threshold == 1
+    html = render_to_string(
+        "interventions/_supervisor_home.html", {"supervisor_home": home}
+    )
+    assert "1 student below 80% attendance" in html
+    assert ladder.study_hall.get_absolute_url() in html
+    # Present the rest of the week: 4 of 5 sessions is no longer below 80%.
+    for day in (MONDAY + datetime.timedelta(days=n) for n in (1, 2, 3)):
+        with time_machine.travel(
+            datetime.datetime.combine(day, datetime.time(15)), tick=False
+        ):
+            services.attendance_take(
+                group=ladder.study_hall,
+                actor=ladder.interventionist,
+                on=day,
+                marks={case.student.pk: ("present", None)},
+            )
+    home = group_selectors.supervisor_home(
+        ladder.interventionist, MONDAY + datetime.timedelta(days=4)
+    )
+    assert all(r.below_threshold == 0 for r in home.groups)
+    assert "below 80% attendance" not in render_to_string(
+        "interventions/_supervisor_home.html", {"supervisor_home": home}
+    )
+
+
 def test_the_supervisor_home_of_someone_who_runs_nothing(ladder, other_interventionist):
     home = group_selectors.supervisor_home(other_interventionist, MONDAY)
     assert home.groups == [] and home.to_take == []
@@ -825,9 +873,13 @@ def test_the_supervisor_home_of_someone_who_runs_nothing(ladder, other_intervent
     assert "You run no group yet." in html
 
 
-def test_the_supervisor_home_costs_two_queries(ladder, django_assert_num_queries):
+def test_the_supervisor_home_costs_a_fixed_number_of_queries(
+    ladder, django_assert_num_queries
+):
     seat(ladder, new_students(ladder, 2))
-    with django_assert_num_queries(2):
+    # The groups, today's sessions, the seats on a case, and the case's
+    # attendance (three, when any seat is on a case).
+    with django_assert_num_queries(3):
         group_selectors.supervisor_home(ladder.interventionist, MONDAY)
 
 
