@@ -206,6 +206,15 @@ def _teachers_of(section: Section) -> list[User]:
     )
 
 
+STUDENT_FIELDS = (
+    "pk",
+    "school_id",
+    "local_id",
+    "first_name",
+    "preferred_name",
+    "last_name",
+)
+
 # A list of students this long or shorter is drawn open on the data page; a
 # longer one is drawn when the reader opens it (`student_list`), so the page
 # stays light for a course of a thousand students and the record of access
@@ -221,7 +230,7 @@ def data_page(
     today: datetime.date | None = None,
 ) -> DataPage:
     """Everything the data page shows, noting the students of the lists it
-    draws open. Three queries when the analysis is kept, thirteen when it is
+    draws open. Two queries when the analysis is kept, thirteen when it is
     counted."""
     page = _page(assessment=assessment, viewer=viewer, today=today)
     shown: dict[int, Student] = {}
@@ -440,7 +449,11 @@ def _analyse(*, assessment: CommonAssessment) -> DataPage:
         if score.level in ("not_yet", "exceeds"):
             listed.append(score)
 
-    students = Student.objects.in_bulk({score.student_id for score in listed})
+    # What the lists show of a student (and the record of access needs), not
+    # their whole record: the analysis is kept ("Kept analyses" above).
+    students = Student.objects.only(*STUDENT_FIELDS).in_bulk(
+        {score.student_id for score in listed}
+    )
     masteries = {
         (mastery.student_id, mastery.outcome_id): mastery
         for mastery in StudentMastery.objects.filter(
@@ -511,6 +524,7 @@ def _analyse(*, assessment: CommonAssessment) -> DataPage:
     reteach_items = list(
         ReteachItem.objects.filter(assessment=assessment)
         .select_related("section", "outcome", "done_by")
+        .defer("done_by__password")  # kept: see "Kept analyses"
         .order_by("outcome__position", "outcome__code", "proficient_percent")
     )
     return DataPage(

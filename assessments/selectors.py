@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.events import EventType
@@ -32,7 +32,7 @@ from assessments.models import (
 )
 from assessments.scoring import Cell, display, in_words, level, outcome_percent
 from schools.access_log import note_students
-from schools.models import Enrollment, Section, Student
+from schools.models import Enrollment, Section, SectionTeacher, Student
 from teams.models import EssentialOutcome, Meeting, Team
 
 Status = CommonAssessment.Status
@@ -309,7 +309,21 @@ def assessment_results(assessment: CommonAssessment) -> AssessmentResults:
         section.pk: section
         for section in Section.objects.current()
         .filter(course=assessment.course)
-        .prefetch_related("section_teachers__teacher")
+        .prefetch_related(
+            # What the pages show of a class's teachers, not their account:
+            # the data page keeps these (analysis.py, "Kept analyses").
+            Prefetch(
+                "section_teachers",
+                queryset=SectionTeacher.objects.select_related("teacher").only(
+                    "section_id",
+                    "teacher_id",
+                    "teacher__first_name",
+                    "teacher__last_name",
+                    "teacher__title",
+                    "teacher__email",
+                ),
+            )
+        )
         .order_by("period", "name")
     }
     enrollments = (

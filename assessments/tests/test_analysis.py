@@ -222,7 +222,7 @@ def _grow(exam, *, students: int, sections: int, assessments: int):
 def test_the_data_page_runs_a_fixed_number_of_queries(
     scored, django_assert_num_queries
 ):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         page = analysis.data_page(assessment=scored.assessment, viewer=scored.teacher)
     assert page.student_count == 5
     _grow(scored, students=12, sections=3, assessments=4)
@@ -233,7 +233,7 @@ def test_the_data_page_runs_a_fixed_number_of_queries(
             )
         )
     )
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         page = analysis.data_page(assessment=scored.assessment, viewer=scored.teacher)
     assert page.student_count == 5 + 36
     assert len(page.sections) == 5

@@ -247,7 +247,7 @@ def test_the_page_query_count_does_not_grow_with_the_team(
     client.get(data_url(exam))
     # The page's own reads, the navigation's unread count, then the record of
     # access: its row and its students.
-    with django_assert_num_queries(21) as small:
+    with django_assert_num_queries(20) as small:
         client.get(data_url(exam))
     for _ in range(20):
         student = EnrollmentFactory(
@@ -352,4 +352,4 @@ def test_a_list_costs_the_same_queries_whatever_its_length(
 
 # Session, user, roles, the assessment and the team's access, the analysis's
 # reads, then the record of access: its row and its students.
-LIST_QUERIES = 18
+LIST_QUERIES = 17
