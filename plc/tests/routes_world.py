@@ -21,6 +21,8 @@ import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.utils import timezone
+
 from accounts.models import Role
 from assessments import services as assessment_services
 from assessments.models import ReteachItem
@@ -31,6 +33,7 @@ from interventions.models import (
     Group,
     GroupKind,
     ParentNotice,
+    SweepRun,
 )
 from schools.models import ImportRun
 from schools.tests.factories import (
@@ -281,6 +284,19 @@ def build_world() -> SimpleNamespace:
     far_admin = staff(
         Role.DISTRICT_ADMIN, district=far_district, email="admin@faraway.example"
     )
+    # A school day after the morning's review: without one, /healthz would
+    # rightly answer 503 from two hours past the review's hour (8:00 in the
+    # district's time zone), and the public check would fail by time of day.
+    now = timezone.now()
+    for school in (a.school, b.school):
+        SweepRun.objects.create(
+            school=school,
+            kind=SweepRun.Kind.DAILY,
+            as_of=timezone.localdate(),
+            status=SweepRun.Status.SUCCEEDED,
+            started_at=now,
+            finished_at=now,
+        )
     return SimpleNamespace(
         district=district,
         far_district=far_district,
