@@ -8,9 +8,10 @@ supervises the guided study hall.
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from interventions import services
-from interventions.models import Group, GroupKind
+from interventions.models import Group, GroupKind, SweepRun
 from teams.tests.factories import OutcomeFactory, TeamFactory
 
 
@@ -77,3 +78,17 @@ def open_case(ladder, student=None, outcomes=None, **kwargs):
         system=kwargs.pop("system", "test"),
         **kwargs,
     )
+
+
+def reviewed_today(*schools) -> None:
+    """Record that each school's daily review ran and succeeded just now."""
+    now = timezone.now()
+    for school in schools:
+        SweepRun.objects.create(
+            school=school,
+            kind=SweepRun.Kind.DAILY,
+            as_of=timezone.localdate(),
+            status=SweepRun.Status.SUCCEEDED,
+            started_at=now,
+            finished_at=now,
+        )

@@ -21,8 +21,6 @@ import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.utils import timezone
-
 from accounts.models import Role
 from assessments import services as assessment_services
 from assessments.models import ReteachItem
@@ -33,8 +31,8 @@ from interventions.models import (
     Group,
     GroupKind,
     ParentNotice,
-    SweepRun,
 )
+from interventions.tests.conftest import reviewed_today
 from schools.models import ImportRun
 from schools.tests.factories import (
     DistrictFactory,
@@ -287,16 +285,7 @@ def build_world() -> SimpleNamespace:
     # A school day after the morning's review: without one, /healthz would
     # rightly answer 503 from two hours past the review's hour (8:00 in the
     # district's time zone), and the public check would fail by time of day.
-    now = timezone.now()
-    for school in (a.school, b.school):
-        SweepRun.objects.create(
-            school=school,
-            kind=SweepRun.Kind.DAILY,
-            as_of=timezone.localdate(),
-            status=SweepRun.Status.SUCCEEDED,
-            started_at=now,
-            finished_at=now,
-        )
+    reviewed_today(a.school, b.school)
     return SimpleNamespace(
         district=district,
         far_district=far_district,

@@ -66,18 +66,10 @@ def test_an_inactive_school_is_never_a_missed_review(cast, client):
     principal is not told every morning that the review did not run."""
     from django.urls import reverse
 
-    from interventions.models import SweepRun
     from interventions.review_status import review_status
+    from interventions.tests.conftest import reviewed_today
 
-    now = timezone.now()
-    SweepRun.objects.create(
-        school=cast.other_school,
-        kind=SweepRun.Kind.DAILY,
-        as_of=timezone.localdate(),
-        status=SweepRun.Status.SUCCEEDED,
-        started_at=now,
-        finished_at=now,
-    )
+    reviewed_today(cast.other_school)
     cast.school.is_active = False
     cast.school.save()
     late = timezone.make_aware(
