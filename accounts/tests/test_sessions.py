@@ -137,6 +137,18 @@ def test_the_admins_log_out_ends_every_session_too(db):
     assert not logged_in(phone)
 
 
+def test_the_admins_log_out_is_a_post_and_asks_nothing_of_anyone_else(client, rivera):
+    """A link or an image cannot log an operator out (GET is refused), and a
+    post from someone not logged in ends nothing and shows nothing."""
+    assert post_login(client, rivera.email).status_code == 302
+    assert client.get("/admin/logout/").status_code == 405
+    assert logged_in(client)
+    anonymous = Client()
+    response = anonymous.post("/admin/logout/")
+    assert response.status_code == 302
+    assert logged_in(client)
+
+
 def test_password_change_ends_the_other_sessions_and_keeps_this_one(rivera):
     laptop, phone = Client(), Client()
     for device in (laptop, phone):
